@@ -1,0 +1,248 @@
+"""Every tunable of the engine, in one place.
+
+Each field carries its docstring directly below it and its bounds are checked when the
+object is built; an error names the field, the value, the allowed range and the fix.
+Nothing else in pixelsvc reads the environment or hard-codes a threshold.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from pixelsvc.errors import ConfigError
+from pixelsvc.types import Policy
+
+__all__ = [
+    "RenderConfig",
+    "DetConfig",
+    "RecConfig",
+    "PhiConfig",
+    "MaskConfig",
+    "EngineConfig",
+    "DEFAULT_ALLOWLIST",
+    "load_engine_config",
+]
+
+
+def _check_range(owner: object, name: str, lo: float | None, hi: float | None) -> None:
+    value = getattr(owner, name)
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        bounds = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+        raise ConfigError(
+            f"{type(owner).__name__}.{name} = {value!r} is out of range {bounds}; "
+            f"set it to a value within that range"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RenderConfig:
+    """How a native frame becomes the 8-bit images the detector sees."""
+
+    extreme_views: bool = True
+    """Also render views that isolate values at the very top and bottom of the stored
+    range, where scanners draw burned-in text (text can be invisible in a plain window)."""
+    extreme_fraction: float = 0.02
+    """Share of the frame's value range counted as 'extreme' for those views."""
+    percentile_view: bool = True
+    """Also render a robust (0.5-99.5 percentile) window, so text drawn inside the tissue
+    range stays visible when a few outlier pixels stretch the min-max window."""
+
+    def __post_init__(self) -> None:
+        _check_range(self, "extreme_fraction", 0.001, 0.25)
+
+
+@dataclass(frozen=True, slots=True)
+class DetConfig:
+    """PP-OCR DB text detector: pre-processing and post-processing knobs."""
+
+    model: str = "ppocrv6-small-det"
+    """Registered detector name (see pixelsvc.ocr.zoo)."""
+    max_side: int = 1280
+    """Longest side the frame is resized to before detection (multiples of 32)."""
+    min_side: int = 64
+    """Frames smaller than this are upscaled so tiny text stays detectable."""
+    bin_thresh: float = 0.3
+    """Probability above which a pixel counts as text."""
+    box_thresh: float = 0.5
+    """Mean probability inside a region needed to keep it as a box."""
+    unclip_ratio: float = 1.6
+    """How far a shrunk DB kernel is grown back to the text outline (DB paper's D = A*r/L)."""
+    min_box_side: int = 3
+    """Boxes with a side shorter than this (detector pixels) are discarded as noise."""
+    batch_size: int = 8
+    """Frames per detector forward pass."""
+    tile_overlap: int = 64
+    """Overlap in source pixels between tiles when a frame is too large to detect at once."""
+    tile_above: int = 2600
+    """Frames whose longest side exceeds this are detected in tiles of `max_side` source
+    pixels, so small annotation text on large radiographs is not shrunk away."""
+
+    def __post_init__(self) -> None:
+        _check_range(self, "max_side", 64, 4096)
+        _check_range(self, "min_side", 32, 1024)
+        _check_range(self, "bin_thresh", 0.01, 0.99)
+        _check_range(self, "box_thresh", 0.01, 0.99)
+        _check_range(self, "unclip_ratio", 0.5, 4.0)
+        _check_range(self, "min_box_side", 1, 64)
+        _check_range(self, "batch_size", 1, 256)
+        _check_range(self, "tile_overlap", 0, 512)
+        _check_range(self, "tile_above", 256, 65536)
+        if self.max_side % 32:
+            raise ConfigError(
+                f"DetConfig.max_side = {self.max_side} must be a multiple of 32; use {self.max_side // 32 * 32 or 32}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class RecConfig:
+    """PP-OCR CTC recogniser knobs."""
+
+    model: str = "ppocrv6-small-rec"
+    """Registered recogniser name (see pixelsvc.ocr.zoo)."""
+    height: int = 48
+    """Input height of the recogniser (fixed by the model)."""
+    max_width: int = 1600
+    """Crops wider than this after resizing to `height` are split into overlapping pieces."""
+    batch_size: int = 32
+    """Crops per recogniser forward pass (crops are sorted by width to limit padding)."""
+    min_confidence: float = 0.0
+    """Reads below this mean character confidence are still classified (never dropped):
+    a low-confidence read is unknown text, and the policy decides."""
+
+    def __post_init__(self) -> None:
+        _check_range(self, "height", 16, 128)
+        _check_range(self, "max_width", 64, 8192)
+        _check_range(self, "batch_size", 1, 1024)
+        _check_range(self, "min_confidence", 0.0, 1.0)
+
+
+DEFAULT_ALLOWLIST: tuple[str, ...] = (
+    # orientation and laterality
+    "L", "R", "A", "P", "H", "F", "S", "I", "LT", "RT", "AP", "PA", "LAT", "LAO", "RAO", "CRAN", "CAUD",
+    "LEFT", "RIGHT", "ANT", "POST", "SUP", "INF", "MLO", "CC",
+    # acquisition parameters and units
+    "KV", "KVP", "MA", "MAS", "MM", "CM", "HZ", "MHZ", "KHZ", "DB", "FPS", "BPM", "HR", "MS", "SEC", "S",
+    "W", "L", "WW", "WL", "C", "WC", "TI", "TE", "TR", "FA", "ET", "NEX", "FOV", "DFOV", "THK", "SL", "TILT",
+    "MI", "TIS", "TIB", "TIC", "GN", "GAIN", "DR", "DYN", "COMP", "DEPTH", "FR", "ZOOM", "MAP", "PRF", "WF",
+    # series / image counters
+    "SE", "IM", "IMG", "SER", "SERIES", "IMAGE", "SLICE", "LOC", "FRAME",
+    # sequence, technique and body-part words
+    "AX", "AXIAL", "SAG", "SAGITTAL", "COR", "CORONAL", "T1", "T2", "FLAIR", "DWI", "ADC", "STIR", "GRE", "SE",
+    "FSE", "TSE", "EPI", "PD", "MIP", "MPR", "3D", "2D", "CINE", "DOPPLER", "CFM", "PW", "CW", "M", "B",
+    "CHEST", "ABDOMEN", "ABD", "PELVIS", "HEAD", "BRAIN", "NECK", "SPINE", "KNEE", "HIP", "SHOULDER", "LIVER",
+    "KIDNEY", "RENAL", "THYROID", "BREAST", "HEART", "CARDIAC", "LUNG", "BONE", "SOFT", "TISSUE", "GENERAL",
+    "STANDARD", "SCOUT", "LOCALIZER", "CONTRAST", "NON", "WITH", "WITHOUT", "PRE", "POST", "ARTERIAL", "VENOUS",
+)
+"""Clinical annotation words that stay under every masking policy (case-insensitive)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhiConfig:
+    """How recognised text is classified as PHI."""
+
+    allowlist: tuple[str, ...] = DEFAULT_ALLOWLIST
+    """Words (case-insensitive) that are clinical annotations, never PHI on their own."""
+    fuzzy_threshold: float = 0.82
+    """Minimum similarity (0-1, after OCR-confusion normalisation) for a read to match a
+    header value."""
+    min_match_length: int = 3
+    """Header values shorter than this are only matched exactly (avoids masking 'M' for a
+    patient whose initial is M)."""
+    min_id_digits: int = 5
+    """Digit runs at least this long are treated as identifiers when no header matches."""
+
+    def __post_init__(self) -> None:
+        _check_range(self, "fuzzy_threshold", 0.5, 1.0)
+        _check_range(self, "min_match_length", 1, 16)
+        _check_range(self, "min_id_digits", 3, 20)
+
+
+@dataclass(frozen=True, slots=True)
+class MaskConfig:
+    """How PHI regions are painted out."""
+
+    margin: int = 3
+    """Pixels added around every box before masking (never zero)."""
+    merge_distance: int = 4
+    """Boxes closer than this (pixels) are merged into one mask rectangle."""
+    fill: str | int = "darkest"
+    """'darkest' (the value that displays darkest for the frame's photometric
+    interpretation), 'brightest', or an integer stored value."""
+
+    def __post_init__(self) -> None:
+        _check_range(self, "margin", 1, 256)
+        _check_range(self, "merge_distance", 0, 256)
+        if isinstance(self.fill, str) and self.fill not in ("darkest", "brightest"):
+            raise ConfigError(
+                f"MaskConfig.fill = {self.fill!r} is not valid; use 'darkest', 'brightest' or an integer value"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """The whole in-process engine."""
+
+    device: str = "auto"
+    """'auto' (CUDA when present, else CPU), 'cpu', 'cuda' or 'cuda:N'."""
+    policy: Policy = Policy.PHI
+    """Default policy when a call does not give one."""
+    dedup_frames: bool = True
+    """Analyse identical frames (by content hash) once."""
+    dedup_crops: bool = True
+    """Recognise identical text crops once."""
+    residual_check: bool = False
+    """After masking, detect and read the masked frames again and report PHI still readable."""
+    cpu_threads: int = 0
+    """torch intra-op threads on CPU; 0 keeps torch's default."""
+    cache_dir: Path | None = None
+    """Where converted models are cached (keyed by the source's sha256); None disables."""
+    max_frame_pixels: int = 64_000_000
+    """Frames with more pixels than this are refused (absurd dimensions)."""
+    render: RenderConfig = field(default_factory=RenderConfig)
+    det: DetConfig = field(default_factory=DetConfig)
+    rec: RecConfig = field(default_factory=RecConfig)
+    phi: PhiConfig = field(default_factory=PhiConfig)
+    mask: MaskConfig = field(default_factory=MaskConfig)
+
+    def __post_init__(self) -> None:
+        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
+            raise ConfigError(
+                f"EngineConfig.device = {self.device!r} is not valid; use 'auto', 'cpu', 'cuda' or 'cuda:N'"
+            )
+        if not isinstance(self.policy, Policy):
+            object.__setattr__(self, "policy", Policy(self.policy))
+        _check_range(self, "cpu_threads", 0, 1024)
+        _check_range(self, "max_frame_pixels", 1, 1_000_000_000)
+
+
+_ENV_PREFIX = "PIXELSVC_"
+
+
+def load_engine_config(environ: dict[str, str] | None = None, **overrides: object) -> EngineConfig:
+    """Build an EngineConfig from defaults, then ``PIXELSVC_*`` variables, then keyword overrides.
+
+    Environment variables name top-level fields (``PIXELSVC_DEVICE=cpu``,
+    ``PIXELSVC_RESIDUAL_CHECK=1``, ``PIXELSVC_CACHE_DIR=/var/cache/pixelsvc``).
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for f in fields(EngineConfig):
+        raw = env.get(_ENV_PREFIX + f.name.upper())
+        if raw is None or f.name in ("render", "det", "rec", "phi", "mask"):
+            continue
+        default = getattr(EngineConfig(), f.name)
+        if isinstance(default, bool):
+            values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int):
+            try:
+                values[f.name] = int(raw)
+            except ValueError:
+                raise ConfigError(f"{_ENV_PREFIX}{f.name.upper()} = {raw!r} is not an integer") from None
+        elif f.name == "cache_dir":
+            values[f.name] = Path(raw) if raw else None
+        else:
+            values[f.name] = raw
+    values.update(overrides)
+    return replace(EngineConfig(), **values)

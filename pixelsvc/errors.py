@@ -1,0 +1,36 @@
+"""The exceptions pixelsvc raises. Messages say what was wrong and how to fix it, never PHI."""
+
+from __future__ import annotations
+
+__all__ = [
+    "PixelsvcError",
+    "ConfigError",
+    "InvalidFrameError",
+    "ModelError",
+    "DecodeError",
+    "UnsupportedEncodingError",
+]
+
+
+class PixelsvcError(Exception):
+    """Base class of every error pixelsvc raises on purpose."""
+
+
+class ConfigError(PixelsvcError, ValueError):
+    """A configuration value is out of range or of the wrong kind."""
+
+
+class InvalidFrameError(PixelsvcError, ValueError):
+    """A frame has a shape, dtype, size or photometric interpretation the engine cannot process."""
+
+
+class ModelError(PixelsvcError, RuntimeError):
+    """Model weights are missing, fail their hash check, or do not match the network."""
+
+
+class DecodeError(PixelsvcError):
+    """A DICOM file or its pixel data could not be decoded."""
+
+
+class UnsupportedEncodingError(DecodeError):
+    """The transfer syntax or pixel encoding has no decoder installed here."""

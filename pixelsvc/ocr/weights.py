@@ -1,0 +1,93 @@
+"""Load a registered ONNX model from its installed wheel and turn it into a torch module.
+
+The file is found through the wheel's installed metadata, its sha256 is checked against
+the registry, and the graph is converted by `OnnxGraphModule`. A converted program may be
+cached on disk under ``<cache_dir>/<sha256>.pt``; the cache key is the source's hash, so
+a changed source can never be served from a stale cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from pixelsvc.errors import ModelError
+from pixelsvc.ocr.nets.onnx_graph import GraphProgram, OnnxGraphModule, program_from_onnx
+from pixelsvc.ocr.zoo import ModelSpec
+
+__all__ = ["locate_model_file", "load_program", "load_module"]
+
+log = logging.getLogger(__name__)
+
+
+def locate_model_file(spec: ModelSpec) -> Path:
+    """Path of the model's ONNX file inside its installed wheel.
+
+    Raises:
+        ModelError: the package is not installed, is another version, or lacks the file.
+    """
+    try:
+        dist = importlib.metadata.distribution(spec.package)
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelError(
+            f"model {spec.name!r} needs the package {spec.package}=={spec.version}; install it with "
+            f"'pip install {spec.package}=={spec.version}'"
+        ) from None
+    if dist.version != spec.version:
+        raise ModelError(
+            f"model {spec.name!r} is registered from {spec.package}=={spec.version} but {dist.version} is "
+            f"installed; install the registered version"
+        )
+    for file in dist.files or ():
+        if str(file).replace("\\", "/") == spec.member:
+            return Path(str(file.locate()))
+    raise ModelError(f"{spec.package}=={spec.version} is installed but has no {spec.member}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_program(spec: ModelSpec, cache_dir: Path | None = None) -> GraphProgram:
+    """The model's graph, converted from ONNX (or read from the cache), after a hash check."""
+    path = locate_model_file(spec)
+    actual = _sha256(path)
+    if actual != spec.sha256:
+        raise ModelError(
+            f"model {spec.name!r}: {spec.member} has sha256 {actual[:12]}…, expected {spec.sha256[:12]}…; "
+            f"reinstall {spec.package}=={spec.version}"
+        )
+    cached = cache_dir / f"{spec.sha256}.pt" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        try:
+            return GraphProgram.from_state(torch.load(cached, map_location="cpu", weights_only=True))
+        except Exception:  # a broken cache file is rebuilt, never trusted
+            log.warning("converted-model cache unreadable, rebuilding", extra={"model": spec.name})
+    import onnx
+
+    program = program_from_onnx(onnx.load(str(path)))
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+        os.close(fd)
+        torch.save(program.to_state(), tmp)
+        os.replace(tmp, cached)
+    return program
+
+
+def load_module(spec: ModelSpec, device: torch.device, cache_dir: Path | None = None) -> OnnxGraphModule:
+    """A ready-to-run module on `device`, in eval mode with gradients off."""
+    module = OnnxGraphModule(load_program(spec, cache_dir)).to(device).eval()
+    for p in module.parameters():
+        p.requires_grad_(False)
+    return module

@@ -1,0 +1,292 @@
+"""The in-process redaction engine: render -> detect -> recognise -> classify -> mask.
+
+`Engine.process` runs a series (or any list of frames) through every stage. The gRPC
+service splits the same work in two: `Engine.read_text` (stages 2-4, the GPU part, fed by
+the cross-stream batcher) and `Engine.finish` (stages 5-6, which need that stream's header
+context). Both paths call the same stage objects, so their results are identical.
+
+Multi-frame series: identical frames (content hash) are analysed once and identical text
+crops are recognised once; every frame still gets its own result and its own mask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+
+from pixelsvc.config import EngineConfig
+from pixelsvc.errors import InvalidFrameError
+from pixelsvc.mask import FrameMasker
+from pixelsvc.ocr.det import TextDetector, merge_boxes
+from pixelsvc.ocr.rec import Crop, TextRecognizer
+from pixelsvc.ocr.weights import load_module
+from pixelsvc.ocr.zoo import get_spec
+from pixelsvc.phi import PhiClassifier
+from pixelsvc.render import FrameRenderer
+from pixelsvc.types import Frame, FrameResult, MaskedFrame, PhiContext, Policy, RenderedFrame, TextBox, TextRead, Verdict
+
+__all__ = ["Engine", "EngineStats", "pick_device", "validate_frame", "SUPPORTED_PHOTOMETRICS"]
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_PHOTOMETRICS = ("MONOCHROME1", "MONOCHROME2", "RGB")
+_SUPPORTED_DTYPES = tuple(
+    np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.float32, np.float64)
+)
+STAGES = ("render", "detect", "recognise", "classify", "mask", "residual")
+
+
+@dataclass
+class EngineStats:
+    """Counters and per-stage seconds since the engine was built (plain data, no metrics library)."""
+
+    frames: int = 0
+    frames_deduplicated: int = 0
+    views: int = 0
+    crops: int = 0
+    regions_masked: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+
+    def copy(self) -> EngineStats:
+        return EngineStats(self.frames, self.frames_deduplicated, self.views, self.crops, self.regions_masked,
+                           dict(self.seconds))
+
+
+def pick_device(name: str) -> torch.device:
+    """'auto' means CUDA when a GPU is present, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {name!r} was asked for but torch sees no CUDA device; use 'auto' or 'cpu'")
+    return device
+
+
+def validate_frame(frame: Frame, max_pixels: int) -> None:
+    """Check a frame before it enters the pipeline.
+
+    Raises:
+        InvalidFrameError: with the offending property, its value and the allowed values.
+    """
+    pixels = frame.pixels
+    if not isinstance(pixels, np.ndarray):
+        raise InvalidFrameError(f"frame {frame.key[1]}: pixels must be a numpy array, got {type(pixels).__name__}")
+    if frame.photometric not in SUPPORTED_PHOTOMETRICS:
+        raise InvalidFrameError(
+            f"frame {frame.key[1]}: photometric interpretation {frame.photometric!r} is not supported; "
+            f"convert to one of {', '.join(SUPPORTED_PHOTOMETRICS)} before the engine (YBR to RGB, palette expanded)"
+        )
+    colour = frame.photometric == "RGB"
+    if colour and not (pixels.ndim == 3 and pixels.shape[2] == 3):
+        raise InvalidFrameError(f"frame {frame.key[1]}: RGB pixels must have shape (rows, cols, 3), got {pixels.shape}")
+    if not colour and pixels.ndim != 2:
+        raise InvalidFrameError(
+            f"frame {frame.key[1]}: {frame.photometric} pixels must have shape (rows, cols), got {pixels.shape}"
+        )
+    if pixels.dtype not in _SUPPORTED_DTYPES:
+        raise InvalidFrameError(
+            f"frame {frame.key[1]}: pixel dtype {pixels.dtype} is not supported; use one of "
+            f"{', '.join(str(d) for d in _SUPPORTED_DTYPES)}"
+        )
+    rows, cols = pixels.shape[:2]
+    if rows < 1 or cols < 1 or rows * cols > max_pixels:
+        raise InvalidFrameError(
+            f"frame {frame.key[1]}: {rows}x{cols} pixels is outside the accepted size (1 to {max_pixels} pixels)"
+        )
+    if not 1 <= frame.bits_stored <= 32:
+        raise InvalidFrameError(f"frame {frame.key[1]}: bits stored {frame.bits_stored} is outside [1, 32]")
+
+
+class Engine:
+    """Loads the models once (on CUDA when present) and redacts frames in-process.
+
+    >>> engine = Engine(EngineConfig(device="cpu"))  # doctest: +SKIP
+    >>> results = engine.process(frames, PhiContext(names=("DOE^JOHN",)))  # doctest: +SKIP
+    """
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.device = pick_device(self.config.device)
+        if self.config.cpu_threads and self.device.type == "cpu":
+            torch.set_num_threads(self.config.cpu_threads)
+        det_spec = get_spec(self.config.det.model, "det")
+        rec_spec = get_spec(self.config.rec.model, "rec")
+        cache = self.config.cache_dir
+        self.renderer = FrameRenderer(self.config.render)
+        self.detector = TextDetector(load_module(det_spec, self.device, cache), self.config.det, det_spec.mean,
+                                     det_spec.std)
+        self.recognizer = TextRecognizer(load_module(rec_spec, self.device, cache), self.config.rec, rec_spec.mean,
+                                         rec_spec.std)
+        self.classifier = PhiClassifier(self.config.phi)
+        self.masker = FrameMasker(self.config.mask)
+        self._stats = EngineStats()
+        self._lock = threading.Lock()
+        log.info("engine ready", extra={"device": str(self.device), "config": repr(self.config)})
+
+    def __repr__(self) -> str:
+        return (f"Engine(device={self.device}, {self.renderer!r}, {self.detector!r}, {self.recognizer!r}, "
+                f"{self.masker!r})")
+
+    @property
+    def stats(self) -> EngineStats:
+        with self._lock:
+            return self._stats.copy()
+
+    # --- the whole pipeline ---------------------------------------------------------
+
+    def process(self, frames: Sequence[Frame], context: PhiContext | None = None,
+                policy: Policy | str | None = None, residual_check: bool | None = None) -> list[FrameResult]:
+        """Redact a series: one `FrameResult` per frame, in order.
+
+        Raises:
+            InvalidFrameError: a frame cannot be processed (nothing is returned for any frame).
+        """
+        context = context or PhiContext()
+        policy = Policy(policy) if policy is not None else self.config.policy
+        check = self.config.residual_check if residual_check is None else residual_check
+        for frame in frames:
+            validate_frame(frame, self.config.max_frame_pixels)
+        first_of, unique = self._dedup(frames)
+        reads = self.read_text(unique)
+        by_unique = {id(frame): r for frame, r in zip(unique, reads, strict=True)}
+        finished: dict[int, FrameResult] = {}
+        results = []
+        for index, frame in enumerate(frames):
+            source = first_of[index]
+            if source != index:  # identical to an earlier frame: reuse its analysis and mask
+                earlier = finished[source]
+                results.append(FrameResult(
+                    frame.key, earlier.verdicts,
+                    MaskedFrame(frame, earlier.masked.pixels, earlier.masked.boxes, earlier.masked.changed),
+                    deduplicated=True,
+                ))
+                continue
+            result = self.finish(frame, by_unique[id(frame)], context, policy)
+            finished[index] = result
+            results.append(result)
+        if check:
+            results = self._residual(results, context, policy)
+        with self._lock:
+            self._stats.frames += len(frames)
+            self._stats.frames_deduplicated += len(frames) - len(unique)
+            self._stats.regions_masked += sum(len(r.masked.boxes) for r in results)
+        return results
+
+    # --- stages 2-4: the batched, device-bound part ---------------------------------
+
+    def read_text(self, frames: Sequence[Frame]) -> list[list[TextRead]]:
+        """Render, detect and recognise: the text reads of every frame (frames are not validated here)."""
+        with self._timed("render"):
+            views_per_frame = [self.renderer.render(frame) for frame in frames]
+        views = [view for per_frame in views_per_frame for view in per_frame]
+        with self._timed("detect"):
+            boxes_per_view = self.detector.detect(views)
+        crops_per_frame: list[list[Crop]] = []
+        cursor = 0
+        for per_frame in views_per_frame:
+            found = boxes_per_view[cursor:cursor + len(per_frame)]
+            cursor += len(per_frame)
+            crops_per_frame.append(_crops_from_views(per_frame, found))
+        flat = [crop for crops in crops_per_frame for crop in crops]
+        with self._timed("recognise"):
+            reads = self.recognizer.recognise(flat, dedup=self.config.dedup_crops)
+        with self._lock:
+            self._stats.views += len(views)
+            self._stats.crops += len(flat)
+        out, cursor = [], 0
+        for crops in crops_per_frame:
+            out.append(reads[cursor:cursor + len(crops)])
+            cursor += len(crops)
+        return out
+
+    # --- stages 5-6: per stream ------------------------------------------------------
+
+    def finish(self, frame: Frame, reads: Sequence[TextRead], context: PhiContext, policy: Policy) -> FrameResult:
+        """Classify a frame's reads and mask what the policy says."""
+        with self._timed("classify"):
+            verdicts = self.classifier.classify(reads, context, policy)
+        with self._timed("mask"):
+            masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask])
+        if masked.changed:
+            masked.pixels.flags.writeable = False
+        return FrameResult(frame.key, tuple(verdicts), masked)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _dedup(self, frames: Sequence[Frame]) -> tuple[list[int], list[Frame]]:
+        """For each frame, the index of the first identical frame; and the unique frames."""
+        if not self.config.dedup_frames:
+            return list(range(len(frames))), list(frames)
+        seen: dict[bytes, int] = {}
+        first_of, unique = [], []
+        for index, frame in enumerate(frames):
+            digest = _frame_digest(frame)
+            if digest not in seen:
+                seen[digest] = index
+                unique.append(frame)
+            first_of.append(seen[digest])
+        return first_of, unique
+
+    def _residual(self, results: list[FrameResult], context: PhiContext, policy: Policy) -> list[FrameResult]:
+        """Read the masked frames again and report text the policy would still mask."""
+        if policy is Policy.DETECT_ONLY:
+            return results
+        unique: dict[int, FrameResult] = {}
+        for result in results:  # deduplicated frames share their masked pixels: check each array once
+            if result.masked.changed:
+                unique.setdefault(id(result.masked.pixels), result)
+        masked_frames = [
+            Frame(r.key, r.masked.pixels, r.masked.frame.photometric, r.masked.frame.bits_stored)
+            for r in unique.values()
+        ]
+        with self._timed("residual"):
+            reads = self.read_text(masked_frames) if masked_frames else []
+            found = {
+                key: tuple(v for v in self.classifier.classify(r, context, policy) if v.mask)
+                for key, r in zip(unique, reads, strict=True)
+            }
+        return [replace(r, residual=found.get(id(r.masked.pixels), ()), residual_checked=True) for r in results]
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - start
+            with self._lock:
+                self._stats.seconds[stage] += elapsed
+
+
+def _frame_digest(frame: Frame) -> bytes:
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{frame.pixels.dtype}{frame.pixels.shape}{frame.photometric}".encode())
+    digest.update(np.ascontiguousarray(frame.pixels).data)
+    return digest.digest()
+
+
+def _crops_from_views(views: Sequence[RenderedFrame], boxes_per_view: Sequence[list[TextBox]]) -> list[Crop]:
+    """Merge a frame's boxes across views; read each merged box on the view that scored it best."""
+    candidates = [(box, view) for view, boxes in zip(views, boxes_per_view, strict=True) for box in boxes]
+    crops = []
+    for merged in merge_boxes([box for box, _ in candidates]):
+        best = max(candidates, key=lambda c: (_iou(c[0], merged), c[0].score), default=(merged, views[0]))
+        crops.append(Crop(merged, best[1].image))
+    return crops
+
+
+def _iou(a: TextBox, b: TextBox) -> float:
+    ix = min(a.x1, b.x1) - max(a.x0, b.x0)
+    iy = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    return inter / (a.area() + b.area() - inter)

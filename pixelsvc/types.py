@@ -1,0 +1,201 @@
+"""The small typed records passed between pipeline stages.
+
+decode -> Frame -> render -> RenderedFrame -> detect -> TextBox -> recognise -> TextRead
+-> classify -> Verdict -> mask -> MaskedFrame.  Nothing here imports torch or pydicom,
+and no record prints recognised text or header values in its repr.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "FrameKey",
+    "Frame",
+    "RenderedFrame",
+    "TextBox",
+    "TextRead",
+    "PhiContext",
+    "Policy",
+    "Label",
+    "Verdict",
+    "MaskedFrame",
+    "FrameResult",
+]
+
+FrameKey = tuple[str, int]
+"""(stream id, frame index): identifies a frame without UIDs or names."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One decoded frame in its native dtype and value range.
+
+    `pixels` is (rows, cols) for monochrome or (rows, cols, 3) for colour. Colour
+    frames are RGB: YBR is converted and palettes expanded before a Frame is made.
+    """
+
+    key: FrameKey
+    pixels: np.ndarray = field(repr=False)
+    photometric: str
+    bits_stored: int
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.pixels.shape)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFrame:
+    """An 8-bit RGB view of a frame for the detector, at the frame's own pixel grid.
+
+    A frame may have several renderings (e.g. full range and an extreme-value view);
+    boxes found on any of them are in source-frame pixels because the grid is the same.
+    """
+
+    key: FrameKey
+    image: np.ndarray = field(repr=False)  # uint8, (rows, cols, 3)
+    rendering: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextBox:
+    """An axis-aligned text box in source-frame pixels: x0, y0 inclusive, x1, y1 exclusive."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    score: float = 0.0
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+    def area(self) -> int:
+        return max(0, self.width) * max(0, self.height)
+
+
+@dataclass(frozen=True, slots=True)
+class TextRead:
+    """A recognised text line. `text` may be PHI: it never appears in repr, logs or errors."""
+
+    box: TextBox
+    text: str = field(repr=False)
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PhiContext:
+    """Header values known to identify the patient, sent with a series.
+
+    Values are given as they are stored in DICOM: person names as PN (``DOE^JOHN``),
+    dates as DA (``YYYYMMDD``), times as TM, ages as AS (``067Y``). The repr never
+    shows them.
+    """
+
+    names: tuple[str, ...] = field(default=(), repr=False)
+    """Patient name, other patient names, physicians, operators (PN values)."""
+    ids: tuple[str, ...] = field(default=(), repr=False)
+    """Patient ID, other patient IDs, accession number, study ID, requesting ids."""
+    dates: tuple[str, ...] = field(default=(), repr=False)
+    """Birth date and study/series/acquisition/content dates (DA or DT values)."""
+    times: tuple[str, ...] = field(default=(), repr=False)
+    """Study/series/acquisition/content times (TM values)."""
+    ages: tuple[str, ...] = field(default=(), repr=False)
+    """Patient age (AS values such as ``067Y``)."""
+    institutions: tuple[str, ...] = field(default=(), repr=False)
+    """Institution name and address, station name, department, referring addresses."""
+    other: tuple[str, ...] = field(default=(), repr=False)
+    """Any other identifying free text (addresses, phone numbers, descriptions)."""
+
+    def is_empty(self) -> bool:
+        return not any(
+            (self.names, self.ids, self.dates, self.times, self.ages, self.institutions, self.other)
+        )
+
+    def __repr__(self) -> str:  # never print values
+        counts = ", ".join(
+            f"{name}={len(getattr(self, name))}"
+            for name in ("names", "ids", "dates", "times", "ages", "institutions", "other")
+        )
+        return f"PhiContext({counts})"
+
+
+class Policy(str, enum.Enum):
+    """What gets masked."""
+
+    PHI = "phi"
+    """Mask PHI and unknown text that looks like a name, ID or date (the default)."""
+    ALL_TEXT = "all-text"
+    """Mask every text region that is not on the allowlist."""
+    DETECT_ONLY = "detect-only"
+    """Report regions, mask nothing."""
+
+
+class Label(str, enum.Enum):
+    """What a text region was classified as. Safe to log and to use as a metric label."""
+
+    NAME = "PHI:NAME"
+    DATE = "PHI:DATE"
+    TIME = "PHI:TIME"
+    ID = "PHI:ID"
+    AGE = "PHI:AGE"
+    INSTITUTION = "PHI:INSTITUTION"
+    CONTACT = "PHI:CONTACT"
+    """Phone numbers, e-mail addresses, SSN-like numbers, street addresses."""
+    PHI_OTHER = "PHI:OTHER"
+    """Matches an 'other' header value or follows a PHI label such as ``Name:``."""
+    SAFE = "TEXT:SAFE"
+    """On the allowlist of clinical annotation text."""
+    UNKNOWN = "TEXT:UNKNOWN"
+    """Text that is neither PHI-like nor allowlisted."""
+
+    @property
+    def is_phi(self) -> bool:
+        return self.value.startswith("PHI:")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The classifier's decision for one text read.
+
+    `rule` names the rule that fired (``header.names~fuzzy``, ``pattern.date``,
+    ``allowlist``): safe to log, never contains the text.
+    """
+
+    read: TextRead
+    label: Label
+    mask: bool
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class MaskedFrame:
+    """A frame after masking. `changed=False` means the original pixels are untouched."""
+
+    frame: Frame
+    pixels: np.ndarray = field(repr=False)
+    boxes: tuple[TextBox, ...]
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    """Everything the engine knows about one frame after the pipeline ran."""
+
+    key: FrameKey
+    verdicts: tuple[Verdict, ...]
+    masked: MaskedFrame
+    residual: tuple[Verdict, ...] = ()
+    """PHI still readable after masking (residual check); empty when it passed or did not run."""
+    residual_checked: bool = False
+    deduplicated: bool = False
+    """True when this frame was identical to an earlier one and reused its analysis."""

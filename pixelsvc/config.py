@@ -134,6 +134,27 @@ DEFAULT_ALLOWLIST: tuple[str, ...] = (
     "CHEST", "ABDOMEN", "ABD", "PELVIS", "HEAD", "BRAIN", "NECK", "SPINE", "KNEE", "HIP", "SHOULDER", "LIVER",
     "KIDNEY", "RENAL", "THYROID", "BREAST", "HEART", "CARDIAC", "LUNG", "BONE", "SOFT", "TISSUE", "GENERAL",
     "STANDARD", "SCOUT", "LOCALIZER", "CONTRAST", "NON", "WITH", "WITHOUT", "PRE", "POST", "ARTERIAL", "VENOUS",
+    # ultrasound presets, modes and controls
+    "ADV", "RES", "MED", "PEN", "GEN", "HGEN", "HPEN", "HRES", "RS", "THI", "HAR", "HARM", "HARMONIC", "CHI", "CPA",
+    "PDI", "CDI", "CF", "PWR", "POWER", "COLOR", "COLOUR", "VEL", "VELOCITY", "WMF", "FILT", "FILTER", "SV", "ANGLE",
+    "FREQ", "FREQUENCY", "PERSIST", "PERSISTENCE", "RATE", "RANGE", "CRI", "SRI", "XRES", "TGC", "FOCUS", "SECTOR",
+    "WIDTH", "PROBE", "LINEAR", "CONVEX", "PHASED", "MODE", "BMODE", "MMODE", "4D", "SCALE", "BASELINE", "INV",
+    "STEER", "CAL", "VOL", "VOLUME", "AREA", "LENGTH", "DIAM", "DIST", "PSV", "EDV", "RI", "PI", "VTI", "MB", "SCAN",
+    "FUND", "ECHO", "OB", "GYN", "MSK", "VASC", "VASCULAR", "CAROTID", "ARTERY", "VEIN", "AORTA", "SMALL",
+    "PARTS", "PROSTATE", "BLADDER", "GB", "GALLBLADDER", "PANCREAS", "SPLEEN", "UTERUS", "OVARY", "TESTIS",
+    "SCROTUM", "LONG", "TRANS", "TRV", "TRANSVERSE", "LONGITUDINAL", "OBLIQUE", "MID", "UPPER", "LOWER", "MEDIAL",
+    "LATERAL", "PROX", "PROXIMAL", "DISTAL", "MASS", "CYST", "SOLID", "LESION", "NODULE", "FLUID", "NORMAL",
+    "ISTHMUS", "CBD", "D", "FRQ", "OFF", "ON", "SPEED", "MAG", "SPACING", "EFF", "GATE", "FREEZE", "STORE", "PAGE",
+    "OF", "NO", "ECG", "LEAD", "BP", "WT", "HT", "BMI", "FHR", "EFW", "BPD", "HC", "AC", "FL", "CRL", "GA", "EDD",
+    "LMP", "AFI", "NT",
+    # CT, MR and radiography technique
+    "HELICAL", "SPIRAL", "PITCH", "ROT", "DLP", "CTDI", "CTDIVOL", "MGY", "KERNEL", "RECON", "WINDOW", "LEVEL",
+    "MEDIASTINUM", "DOSE", "MATRIX", "BW", "ETL", "SWI", "TOF", "MRA", "DIXON", "FS", "PHASE", "DELAY", "PORTABLE",
+    "SUPINE", "PRONE", "UPRIGHT", "ERECT", "DECUB", "EXPOSURE", "EI", "DI", "SID", "GRID", "VIEW",
+    # manufacturers and product lines that print their name on images
+    "GE", "HEALTHCARE", "SIEMENS", "HEALTHINEERS", "PHILIPS", "CANON", "TOSHIBA", "HITACHI", "FUJIFILM", "SAMSUNG",
+    "MEDISON", "MINDRAY", "ESAOTE", "HOLOGIC", "CARESTREAM", "AGFA", "KONICA", "MINOLTA", "SHIMADZU", "LOGIQ",
+    "VOLUSON", "VIVID", "EPIQ", "AFFINITI", "ACUSON", "APLIO", "ARIETTA", "SEQUOIA",
 )
 """Clinical annotation words that stay under every masking policy (case-insensitive)."""
 
@@ -152,11 +173,31 @@ class PhiConfig:
     patient whose initial is M)."""
     min_id_digits: int = 5
     """Digit runs at least this long are treated as identifiers when no header matches."""
+    min_alnum_id_length: int = 6
+    """Tokens mixing letters and digits at least this long (separators not counted) ..."""
+    min_alnum_id_digits: int = 4
+    """... with at least this many digits are identifiers (`0545234234325V`); shorter codes with
+    fewer digits are probe and parameter names (`L12-5`, `4V1c-S`)."""
+    name_heuristic: bool = True
+    """Mask lines that are only a person's name (two or three capitalised words, one a common given
+    name: `John Doe`) even when the header has no name to match (headers are often scrubbed)."""
+    use_layout: bool = True
+    """Use neighbouring reads of the same frame on the same text row: the value to the right of
+    a bare `Name:` read takes its label, and a bare `hh:mm` beside a date is a time."""
+    layout_gap: float = 3.0
+    """Largest horizontal gap, in text-line heights, between two reads that count as one row."""
+    text_cache_size: int = 4096
+    """Verdicts remembered per header context, keyed by read text (overlays repeat on every frame);
+    0 disables the cache. Held in memory only."""
 
     def __post_init__(self) -> None:
         _check_range(self, "fuzzy_threshold", 0.5, 1.0)
         _check_range(self, "min_match_length", 1, 16)
         _check_range(self, "min_id_digits", 3, 20)
+        _check_range(self, "min_alnum_id_length", 4, 32)
+        _check_range(self, "min_alnum_id_digits", 2, 20)
+        _check_range(self, "layout_gap", 0.0, 20.0)
+        _check_range(self, "text_cache_size", 0, 1_000_000)
 
 
 @dataclass(frozen=True, slots=True)

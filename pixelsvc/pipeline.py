@@ -25,7 +25,7 @@ import torch
 from pixelsvc.config import EngineConfig
 from pixelsvc.errors import InvalidFrameError
 from pixelsvc.mask import FrameMasker
-from pixelsvc.ocr.det import TextDetector, merge_boxes
+from pixelsvc.ocr.det import TextDetector, box_iou, merge_boxes
 from pixelsvc.ocr.rec import Crop, TextRecognizer
 from pixelsvc.ocr.weights import load_module
 from pixelsvc.ocr.zoo import get_spec
@@ -278,15 +278,6 @@ def _crops_from_views(views: Sequence[RenderedFrame], boxes_per_view: Sequence[l
     candidates = [(box, view) for view, boxes in zip(views, boxes_per_view, strict=True) for box in boxes]
     crops = []
     for merged in merge_boxes([box for box, _ in candidates]):
-        best = max(candidates, key=lambda c: (_iou(c[0], merged), c[0].score), default=(merged, views[0]))
+        best = max(candidates, key=lambda c: (box_iou(c[0], merged), c[0].score), default=(merged, views[0]))
         crops.append(Crop(merged, best[1].image))
     return crops
-
-
-def _iou(a: TextBox, b: TextBox) -> float:
-    ix = min(a.x1, b.x1) - max(a.x0, b.x0)
-    iy = min(a.y1, b.y1) - max(a.y0, b.y0)
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    inter = ix * iy
-    return inter / (a.area() + b.area() - inter)

@@ -28,7 +28,7 @@ from pixelsvc.config import DetConfig
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import RenderedFrame, TextBox
 
-__all__ = ["TextDetector", "DBPostProcessor", "merge_boxes"]
+__all__ = ["TextDetector", "DBPostProcessor", "merge_boxes", "box_iou"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +58,16 @@ class DBPostProcessor:
 
     def __call__(self, prob: np.ndarray) -> list[tuple[float, float, float, float, float]]:
         """Boxes (x0, y0, x1, y1, score) in probability-map pixels, as floats."""
-        binary = (prob > self.bin_thresh).astype(np.uint8)
+        kernel = prob > self.bin_thresh
         # the DB kernel is a shrunk text core: a 2x2 dilation joins cores split by a pixel
-        binary = cv2.dilate(binary, np.ones((2, 2), np.uint8))
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+        joined = cv2.dilate(kernel.astype(np.uint8), np.ones((2, 2), np.uint8))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
         if count <= 1:
             return []
-        sums = np.bincount(labels.ravel(), weights=prob.ravel(), minlength=count)
-        scores = sums / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+        # a region's score is the mean probability over its kernel pixels (not the dilation)
+        kernel_labels = labels[kernel]
+        sums = np.bincount(kernel_labels, weights=prob[kernel], minlength=count)
+        scores = sums / np.maximum(np.bincount(kernel_labels, minlength=count), 1)
         height, width = prob.shape
         boxes = []
         for index in range(1, count):
@@ -180,21 +182,31 @@ def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
     return [round(i * step) for i in range(count)]
 
 
-def merge_boxes(boxes: list[TextBox], min_overlap: float = 0.5) -> list[TextBox]:
+def merge_boxes(boxes: list[TextBox], min_iou: float = 0.5) -> list[TextBox]:
     """Merge boxes that cover the same text (found on several views or tiles).
 
-    Two boxes are merged when their intersection covers at least `min_overlap` of the
-    smaller one; the merged box is their union, so nothing a view found is lost.
+    Two boxes are merged when their intersection over union reaches `min_iou`; the merged
+    box is their union, so nothing a view found is lost. A small box inside a large one is
+    kept apart: the large one may be a spurious region, and reading the two together would
+    garble the small line.
     """
     merged: list[TextBox] = []
-    for box in sorted(boxes, key=lambda b: -b.area()):
+    for box in sorted(boxes, key=lambda b: -b.score):
         for i, kept in enumerate(merged):
-            ix = min(box.x1, kept.x1) - max(box.x0, kept.x0)
-            iy = min(box.y1, kept.y1) - max(box.y0, kept.y0)
-            if ix > 0 and iy > 0 and ix * iy >= min_overlap * min(box.area(), kept.area()):
+            if box_iou(box, kept) >= min_iou:
                 merged[i] = TextBox(min(box.x0, kept.x0), min(box.y0, kept.y0), max(box.x1, kept.x1),
                                     max(box.y1, kept.y1), max(box.score, kept.score))
                 break
         else:
             merged.append(box)
     return sorted(merged, key=lambda b: (b.y0, b.x0))
+
+
+def box_iou(a: TextBox, b: TextBox) -> float:
+    """Intersection over union of two boxes."""
+    ix = min(a.x1, b.x1) - max(a.x0, b.x0)
+    iy = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    return inter / (a.area() + b.area() - inter)

@@ -1,0 +1,5 @@
+"""Classification of recognised text lines as PHI (see `PhiClassifier`)."""
+
+from pixelsvc.phi.classify import PhiClassifier
+
+__all__ = ["PhiClassifier"]

@@ -1,0 +1,579 @@
+"""Decide which recognised text lines are PHI.
+
+A read is one text line; if any part of it is PHI the whole read is. The order of the checks
+is: header values of the series (names, ids, dates, times, ages, institutions, other), then
+patterns that need no header (contact details, dates, times, ages, ids), then PHI labels with
+a value (`Name: ...`), then person-name shapes, then the allowlist of technical annotations.
+What is left is unknown text, which only the all-text policy masks.
+
+Header values are compiled once per `PhiContext` into lookup tables and kept in a small LRU,
+and verdicts are remembered per read text, because the same overlay repeats on every frame.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from pixelsvc.config import PhiConfig
+from pixelsvc.phi import rules
+from pixelsvc.types import Label, PhiContext, Policy, TextBox, TextRead, Verdict
+
+__all__ = ["PhiClassifier"]
+
+_MAX_CONTEXTS = 32
+"""Compiled header contexts kept (one per series in flight is plenty)."""
+_MIN_FUZZY_WORD = 4
+"""Words shorter than this are only matched exactly: one OCR slip in a 3-letter word is a new word."""
+_MIN_COMPACT = 6
+"""Run-together forms (`JOHNDOE`) shorter than this are too likely to occur by chance."""
+_MIN_LONG_ID = 6
+"""Ids at least this long are matched anywhere in a line; shorter ones only as a whole token."""
+_MIN_FUZZY_ID = 7
+"""Ids at least this long may also match with OCR slips (partial similarity)."""
+_MIN_NUMERIC_ID = 4
+"""Purely numeric ids shorter than this (`1`, `42`) are never matched: counters look the same."""
+_ID_TOKEN_SPLIT = re.compile(r"[\s:;,#=()\[\]{}]+")
+_ID_SEPARATORS = re.compile(r"[\-./_]")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def _wordlike(token: str) -> bool:
+    if token.isalpha():
+        return True
+    letters = sum(ch.isalpha() for ch in token)
+    return letters > 0 and letters >= sum(ch.isdigit() for ch in token)
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadForms:
+    """A read split into tokens once, in the forms the header word index compares against."""
+
+    raw: tuple[str, ...]
+    folded: tuple[str, ...]
+    wordlike: tuple[bool, ...]
+    compact: str
+
+    @classmethod
+    def of(cls, text: str) -> _ReadForms:
+        raw, folded = rules.word_forms(text)
+        return cls(tuple(raw), tuple(folded), tuple(t.isalpha() or _wordlike(t) for t in raw), "".join(folded))
+
+
+_NAMES, _INSTITUTIONS, _OTHER = 0, 1, 2
+_FAMILIES = (("names", Label.NAME), ("institutions", Label.INSTITUTION), ("other", Label.PHI_OTHER))
+"""Kinds of worded header values, by priority when one read matches several."""
+
+
+class _WordIndex:
+    """The words of the worded header values (names, institutions, other) in matchable forms.
+
+    Single words match as whole tokens (exactly, after OCR folding, by similarity, or as a
+    truncated first/last token); word sequences (`J DOE`, `GENERAL HOSPITAL`) match exactly
+    as consecutive tokens; run-together forms (`JOHNDOE`) match inside the line. Every entry
+    remembers the kind of value it came from (the lowest kind number wins).
+    """
+
+    def __init__(self, allow: frozenset[str], cutoff: float) -> None:
+        self._allow = allow
+        self._cutoff = cutoff
+        self.singles_raw: dict[str, int] = {}
+        self.singles: dict[str, int] = {}
+        self.seq_raw: dict[str, dict[tuple[str, ...], int]] = {}
+        self.seq: dict[str, dict[tuple[str, ...], int]] = {}
+        self.compacts: dict[str, int] = {}
+        self._choices: list[str] = []
+        self._choice_kinds: list[int] = []
+        self._prefixable: list[tuple[str, int]] = []
+
+    @staticmethod
+    def _put(table: dict, key: object, kind: int) -> None:
+        table[key] = min(kind, table.get(key, kind))
+
+    def add_single(self, word: str, kind: int) -> None:
+        self._put(self.singles_raw, word, kind)
+        folded = rules.alpha_canon(word)
+        self._put(self.singles, folded, kind)
+        if len(folded) >= _MIN_COMPACT and word.isalpha():
+            self._put(self.compacts, folded, kind)
+
+    def add_sequence(self, tokens: Sequence[str], kind: int) -> None:
+        if len(tokens) < 2:
+            return
+        raw = tuple(tokens)
+        folded = tuple(rules.alpha_canon(t) for t in tokens)
+        self._put(self.seq_raw.setdefault(raw[0], {}), raw, kind)
+        self._put(self.seq.setdefault(folded[0], {}), folded, kind)
+        compact = "".join(folded)
+        if len(compact) >= _MIN_COMPACT:
+            self._put(self.compacts, compact, kind)
+
+    def freeze(self) -> None:
+        """Build the similarity choices once all words are in."""
+        choices: dict[str, int] = {}
+        for word, kind in (*self.singles.items(), *self.compacts.items()):
+            if len(word) >= _MIN_FUZZY_WORD:
+                self._put(choices, word, kind)
+        self._choices = list(choices)
+        self._choice_kinds = list(choices.values())
+        self._prefixable = sorted((w, k) for w, k in self.singles.items() if len(w) >= _MIN_FUZZY_WORD)
+
+    def __bool__(self) -> bool:
+        return bool(self.singles or self.seq)
+
+    @staticmethod
+    def _sequence_kind(tokens: tuple[str, ...], index: dict[str, dict[tuple[str, ...], int]]) -> int | None:
+        best = None
+        for i, token in enumerate(tokens):
+            for seq, kind in index.get(token, {}).items():
+                if tokens[i:i + len(seq)] == seq and (best is None or kind < best):
+                    best = kind
+        return best
+
+    @staticmethod
+    def _lowest(*kinds: int | None) -> int | None:
+        found = [k for k in kinds if k is not None]
+        return min(found) if found else None
+
+    def match(self, read: _ReadForms) -> tuple[int, str] | None:
+        """(kind, 'exact' or 'fuzzy') of the header words shown in the read, else None."""
+        single = self._lowest(*(self.singles_raw.get(t) for t in read.raw))
+        kind = self._lowest(single, self._sequence_kind(read.raw, self.seq_raw))
+        if kind is not None:
+            return kind, "exact"
+        single = self._lowest(*(self.singles.get(f) for f, w in zip(read.folded, read.wordlike, strict=True) if w))
+        compact = self._lowest(*(k for c, k in self.compacts.items() if c in read.compact))
+        kind = self._lowest(single, compact, self._sequence_kind(read.folded, self.seq))
+        if kind is not None:
+            return kind, "fuzzy"
+        candidates = [
+            f for f, raw, w in zip(read.folded, read.raw, read.wordlike, strict=True)
+            if w and len(f) >= _MIN_FUZZY_WORD and raw not in self._allow
+        ]
+        if not candidates:
+            return None
+        if self._choices:
+            for f in candidates:
+                best = process.extractOne(f, self._choices, scorer=fuzz.ratio, score_cutoff=self._cutoff)
+                if best is not None:
+                    return self._choice_kinds[best[2]], "fuzzy"
+        # a word cut off at the image edge: the last token a prefix, the first a suffix
+        first = read.folded[0] if read.folded[0] in candidates else ""
+        last = read.folded[-1] if read.folded[-1] in candidates else ""
+        for word, kind in self._prefixable:
+            if last and 2 * len(last) >= len(word) and word.startswith(last):
+                return kind, "fuzzy"
+            if first and 2 * len(first) >= len(word) and word.endswith(first):
+                return kind, "fuzzy"
+        return None
+
+
+class _IdIndex:
+    """Identifier-like header values, matched without separators and with OCR folding."""
+
+    def __init__(self, cutoff: float, min_match_length: int) -> None:
+        self._cutoff = cutoff
+        self._min = min_match_length
+        self.long: list[tuple[str, str, Label]] = []  # (upper compact, folded, label)
+        self._fuzzy: list[tuple[str, Label]] = []  # long enough to match with slips
+        self.short_raw: dict[str, Label] = {}
+        self.short: dict[str, Label] = {}
+
+    def add(self, value: str, label: Label) -> None:
+        compact = _NOT_ALNUM.sub("", value.upper())
+        folded = rules.id_canon(value)
+        if len(compact) < self._min or (compact.isdigit() and len(compact) < _MIN_NUMERIC_ID):
+            return
+        if len(compact) >= _MIN_LONG_ID:
+            self.long.append((compact, folded, label))
+            if len(folded) >= _MIN_FUZZY_ID:
+                self._fuzzy.append((folded, label))
+        else:
+            self.short_raw.setdefault(compact, label)
+            self.short.setdefault(folded, label)
+
+    def __bool__(self) -> bool:
+        return bool(self.long or self.short)
+
+    def match(self, text: str) -> tuple[Label, str] | None:
+        """(label, 'exact' or 'fuzzy') of the first id shown in the text, else None."""
+        upper = text.upper()
+        if self.long:
+            raw_compact = _NOT_ALNUM.sub("", upper)
+            folded_compact = rules.id_canon(upper)
+            for compact, folded, label in self.long:
+                if compact in raw_compact:
+                    return label, "exact"
+                if folded in folded_compact:
+                    return label, "fuzzy"
+            if self._fuzzy:
+                # slips: compare each long-enough token (ids are one token, separators allowed)
+                tokens = [rules.id_canon(t) for t in _ID_TOKEN_SPLIT.split(upper) if len(t) >= _MIN_FUZZY_ID - 2]
+                for folded, label in self._fuzzy:
+                    for token in tokens:
+                        if len(token) >= len(folded) - 2 and fuzz.partial_ratio(
+                            folded, token, score_cutoff=self._cutoff
+                        ):
+                            return label, "fuzzy"
+        if self.short:
+            for token in _ID_TOKEN_SPLIT.split(upper):
+                token = _ID_SEPARATORS.sub("", token)
+                if not token:
+                    continue
+                if token in self.short_raw:
+                    return self.short_raw[token], "exact"
+                label = self.short.get(rules.id_canon(token))
+                if label is not None:
+                    return label, "fuzzy"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """The text-only part of a verdict, cached per read text (holds no text itself)."""
+
+    label: Label
+    rule: str
+    pending: rules.LabelHit | None = None
+    """A label with no value on this read (`Name:`): its value may be the next read on the row."""
+    bare_time: bool = False
+    """An `hh:mm` that is a time of day only when a date is beside it."""
+
+
+_EMPTY = _Outcome(Label.UNKNOWN, "empty")
+_NONE = _Outcome(Label.UNKNOWN, "none")
+_SAFE = _Outcome(Label.SAFE, "allowlist")
+
+
+class _Compiled:
+    """One header context compiled for matching, with the verdicts of texts already seen."""
+
+    def __init__(self, context: PhiContext, config: PhiConfig, allow: frozenset[str]) -> None:
+        self._config = config
+        self._allow = allow
+        cutoff = config.fuzzy_threshold * 100.0
+        self._cache: dict[str, _Outcome] = {}
+        self.words = _WordIndex(allow, cutoff)
+        self.ids = _IdIndex(cutoff, config.min_match_length)
+        self.dates: set[tuple[int, int, int]] = set()
+        self.date_digits: set[str] = set()
+        self.date_digits8: list[str] = []
+        self.times: set[tuple[int, int, int | None]] = set()
+        self.time_digits: set[str] = set()
+        self.ages: set[tuple[int, str]] = set()
+        self._cutoff = cutoff
+        for value in context.names:
+            self._add_name(value)
+        for value in context.ids:
+            self.ids.add(value, Label.ID)
+        for value in context.dates:
+            self._add_date(value)
+        for value in context.times:
+            self._add_time(value)
+        for value in context.dates:
+            self._add_time(value, from_datetime=True)
+        for value in context.ages:
+            parsed = rules.parse_as(value)
+            if parsed is not None:
+                self.ages.add(parsed)
+        for value in context.institutions:
+            self._add_place(value, _INSTITUTIONS)
+        for value in context.other:
+            self._add_place(value, _OTHER)
+        self.words.freeze()
+        self.date_digits8 = sorted(d for d in self.date_digits if len(d) == 8)
+        self.empty = not (self.words or self.ids or self.dates or self.times or self.ages)
+
+    # --- building -------------------------------------------------------------------
+
+    def _eligible(self, word: str) -> bool:
+        return (len(word) >= self._config.min_match_length and word not in self._allow
+                and word not in rules.NAME_TITLES and word not in rules.COMMON_WORDS)
+
+    def _add_name(self, value: str) -> None:
+        for name in rules.split_person_name(value):
+            for word in (*name.family, *name.given, *name.middle):
+                if word.isalpha() and self._eligible(word):
+                    self.words.add_single(word, _NAMES)
+        for variant in rules.name_variants(value):
+            self.words.add_sequence(rules.word_tokens(variant), _NAMES)
+
+    def _add_place(self, value: str, kind: int) -> None:
+        tokens = rules.word_tokens(value)
+        for word in tokens:
+            if word.isdigit():
+                if len(word) >= 5:
+                    self.words.add_single(word, kind)
+            elif self._eligible(word) and word not in rules.GENERIC_PLACE_WORDS:
+                self.words.add_single(word, kind)
+        self.words.add_sequence(tokens, kind)
+        self.words.add_sequence([t for t in tokens if t not in rules.COMMON_WORDS], kind)
+        for digits in rules.numeric_chunks(value.upper()):  # phone numbers, postal codes
+            if len(digits) >= _MIN_LONG_ID:
+                self.ids.add(digits, _FAMILIES[kind][1])
+
+    def _add_date(self, value: str) -> None:
+        ymd = rules.parse_da(value)
+        if ymd is None:
+            return
+        self.dates.add(ymd)
+        for variant in rules.date_variants(value):
+            if not any(ch.isalpha() for ch in variant):
+                digits = re.sub(r"\D", "", variant)
+                if len(digits) >= 6:
+                    self.date_digits.add(digits)
+
+    def _add_time(self, value: str, from_datetime: bool = False) -> None:
+        if from_datetime and not re.match(r"\s*\d{12}", value):
+            return  # a DA value, or a DT without a time: `20010101` is not 20:01:01
+        hms = rules.parse_tm(value)
+        if hms is None:
+            return
+        self.times.add(hms)
+        if hms[2] is not None:
+            self.time_digits.add(f"{hms[0]:02d}{hms[1]:02d}{hms[2]:02d}")
+
+    # --- matching -------------------------------------------------------------------
+
+    def outcome(self, text: str) -> _Outcome:
+        """The cached outcome for a read text."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        result = self._decide(text)
+        size = self._config.text_cache_size
+        if size:
+            if len(self._cache) >= size:
+                self._cache.clear()
+            self._cache[text] = result
+        return result
+
+    def _decide(self, text: str) -> _Outcome:
+        if not any(ch.isalnum() for ch in text):
+            return _EMPTY
+        numbers = _Numbers(text) if any(ch.isdigit() for ch in text) else None
+        if not self.empty:
+            found = self._header(text, numbers)
+            if found is not None:
+                return found
+        return self._patterns(text, numbers)
+
+    def _header(self, text: str, numbers: _Numbers | None) -> _Outcome | None:
+        if self.words:
+            forms = _ReadForms.of(text)
+            hit = self.words.match(forms) if forms.raw else None
+            if hit is not None:
+                kind, how = hit
+                family, label = _FAMILIES[kind]
+                return _Outcome(label, f"header.{family}~{how}")
+        if self.ids:
+            found = self.ids.match(text)
+            if found is not None:
+                label, how = found
+                family = {Label.ID: "ids", Label.INSTITUTION: "institutions"}.get(label, "other")
+                return _Outcome(label, f"header.{family}~{how}")
+        if numbers is not None:
+            return self._header_numeric(numbers)
+        return None
+
+    def _header_numeric(self, numbers: _Numbers) -> _Outcome | None:
+        if self.dates:
+            if any(hit.same_day(ymd) for hit in numbers.dates for ymd in self.dates):
+                return _Outcome(Label.DATE, "header.dates")
+            chunks = numbers.chunks
+            if any(d in chunk for chunk in chunks if len(chunk) >= 6 for d in self.date_digits):
+                return _Outcome(Label.DATE, "header.dates")
+            for chunk in chunks:
+                if len(chunk) >= 7 and any(
+                    fuzz.partial_ratio(d, chunk, score_cutoff=self._cutoff) for d in self.date_digits8
+                ):
+                    return _Outcome(Label.DATE, "header.dates~fuzzy")
+        if self.times:
+            if any(hit.same_time(hms) for hit in numbers.times for hms in self.times):
+                return _Outcome(Label.TIME, "header.times")
+            if self.time_digits and any(c in self.time_digits for c in numbers.chunks):
+                return _Outcome(Label.TIME, "header.times")
+        if self.ages and any((hit.value, hit.unit) in self.ages for hit in numbers.ages):
+            return _Outcome(Label.AGE, "header.ages")
+        return None
+
+    def _patterns(self, text: str, numbers: _Numbers | None) -> _Outcome:
+        config, allow = self._config, self._allow
+        if rules.has_contact(numbers.view if numbers is not None else text.upper(), allow):
+            return _Outcome(Label.CONTACT, "pattern.contact")
+        bare_time = False
+        if numbers is not None:
+            if numbers.dates:
+                return _Outcome(Label.DATE, "pattern.date")
+            if any(t.strong for t in numbers.times):
+                return _Outcome(Label.TIME, "pattern.time")
+            bare_time = bool(numbers.times)
+            if any(a.explicit for a in numbers.ages):
+                return _Outcome(Label.AGE, "pattern.age")
+            # ids on the text as read: folding `S2000` into `52000` would make model names ids
+            if rules.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
+                                  config.min_alnum_id_digits):
+                return _Outcome(Label.ID, "pattern.id")
+        label_hit = rules.find_label(text, allow)
+        if label_hit is not None and label_hit.value.strip():
+            return _Outcome(label_hit.label, f"label.{label_hit.name}")
+        if rules.has_name_shape(text, allow):
+            return _Outcome(Label.NAME, "pattern.name_shape")
+        if config.name_heuristic and rules.looks_like_person(text, allow):
+            return _Outcome(Label.NAME, "pattern.name_like")
+        if label_hit is not None:
+            return _Outcome(Label.UNKNOWN, "none", pending=label_hit)
+        if rules.is_safe_text(text, allow):
+            return _Outcome(Label.SAFE, "allowlist", bare_time=True) if bare_time else _SAFE
+        return _Outcome(Label.UNKNOWN, "none", bare_time=True) if bare_time else _NONE
+
+
+class _Numbers:
+    """The numeric view of a read and the dates, times and ages in it, each found at most once."""
+
+    __slots__ = ("_ages", "_chunks", "_dates", "_times", "view")
+
+    def __init__(self, text: str) -> None:
+        self.view = rules.numeric_view(text)
+        self._dates: list[rules.DateHit] | None = None
+        self._times: list[rules.TimeHit] | None = None
+        self._ages: list[rules.AgeHit] | None = None
+        self._chunks: list[str] | None = None
+
+    @property
+    def dates(self) -> list[rules.DateHit]:
+        if self._dates is None:
+            self._dates = rules.find_dates(self.view)
+        return self._dates
+
+    @property
+    def times(self) -> list[rules.TimeHit]:
+        if self._times is None:
+            self._times = rules.find_times(self.view)
+        return self._times
+
+    @property
+    def ages(self) -> list[rules.AgeHit]:
+        if self._ages is None:
+            self._ages = rules.find_ages(self.view)
+        return self._ages
+
+    @property
+    def chunks(self) -> list[str]:
+        if self._chunks is None:
+            self._chunks = rules.numeric_chunks(self.view)
+        return self._chunks
+
+
+def _same_row(a: TextBox, b: TextBox) -> bool:
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return a.height > 0 and b.height > 0 and overlap >= 0.5 * min(a.height, b.height)
+
+
+def _mask(policy: Policy, label: Label) -> bool:
+    if policy is Policy.PHI:
+        return label.is_phi
+    if policy is Policy.ALL_TEXT:
+        return label is not Label.SAFE
+    return False
+
+
+class PhiClassifier:
+    """Labels recognised text lines as PHI or not and decides, per policy, which to mask.
+
+    Thread-safe; compiled header contexts and per-text verdicts are cached in memory.
+
+    Args:
+        config: thresholds and the allowlist.
+    """
+
+    def __init__(self, config: PhiConfig) -> None:
+        self.config = config
+        self._allow = frozenset(" ".join(word.upper().split()) for word in config.allowlist)
+        self._lock = threading.Lock()
+        self._compiled: OrderedDict[PhiContext, _Compiled] = OrderedDict()
+        self._last: tuple[PhiContext, _Compiled] | None = None
+
+    def __repr__(self) -> str:
+        return (f"PhiClassifier(allowlist={len(self._allow)} words, fuzzy_threshold={self.config.fuzzy_threshold}, "
+                f"min_id_digits={self.config.min_id_digits})")
+
+    def classify(self, reads: Sequence[TextRead], context: PhiContext, policy: Policy) -> list[Verdict]:
+        """One verdict per read, in order.
+
+        Args:
+            reads: the text lines recognised in one frame (neighbours on a row inform each other).
+            context: header values of the series (may be empty: headers are often scrubbed).
+            policy: what gets masked; labels are the same under every policy.
+
+        Returns:
+            The verdicts; `Verdict.rule` names the rule that fired and never contains text.
+        """
+        policy = Policy(policy)
+        compiled = self._compile(context if context is not None else PhiContext())
+        outcomes = [compiled.outcome(read.text or "") for read in reads]
+        if self.config.use_layout and len(reads) > 1:
+            self._apply_layout(reads, outcomes)
+        return [
+            Verdict(read, outcome.label, _mask(policy, outcome.label), outcome.rule)
+            for read, outcome in zip(reads, outcomes, strict=True)
+        ]
+
+    def _compile(self, context: PhiContext) -> _Compiled:
+        last = self._last
+        if last is not None and last[0] is context:  # the same series, frame after frame
+            return last[1]
+        compiled = self._lookup(context)
+        self._last = (context, compiled)
+        return compiled
+
+    def _lookup(self, context: PhiContext) -> _Compiled:
+        with self._lock:
+            compiled = self._compiled.get(context)
+            if compiled is not None:
+                self._compiled.move_to_end(context)
+                return compiled
+        compiled = _Compiled(context, self.config, self._allow)
+        with self._lock:
+            self._compiled[context] = compiled
+            while len(self._compiled) > _MAX_CONTEXTS:
+                self._compiled.popitem(last=False)
+        return compiled
+
+    def _apply_layout(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
+        """Use the row a read sits on: a value right of a bare label, a bare time beside a date."""
+        gap = self.config.layout_gap
+        dates = [reads[i].box for i, o in enumerate(outcomes) if o.label is Label.DATE]
+        if dates:
+            for i, outcome in enumerate(outcomes):
+                if not outcome.bare_time or outcome.label.is_phi:
+                    continue
+                box = reads[i].box
+                for other in dates:
+                    height = max(box.height, other.height)
+                    if _same_row(box, other) and max(other.x0 - box.x1, box.x0 - other.x1) <= gap * height:
+                        outcomes[i] = _Outcome(Label.TIME, "pattern.time")
+                        break
+        for i, outcome in enumerate(outcomes):
+            if outcome.pending is None:
+                continue
+            box = reads[i].box
+            best, best_gap = None, None
+            for j, read in enumerate(reads):
+                if j == i or outcomes[j].label.is_phi or outcomes[j].pending is not None:
+                    continue
+                other = read.box
+                height = max(box.height, other.height)
+                dx = other.x0 - box.x1
+                if not _same_row(box, other) or dx < -0.5 * height or dx > gap * height:
+                    continue
+                if best_gap is None or dx < best_gap:
+                    best, best_gap = j, dx
+            pending = outcome.pending
+            if best is not None and rules.label_value_ok(pending.label, reads[best].text or "", self._allow):
+                outcomes[best] = _Outcome(pending.label, f"label.{pending.name}")

@@ -1,0 +1,98 @@
+"""The DB text detector finds burned-in text and returns integer source-frame boxes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pixelsvc.config import DetConfig
+from pixelsvc.ocr.det import DBPostProcessor, _target_shape, _tile_starts, merge_boxes
+from pixelsvc.types import Frame, TextBox
+from tests.synth import make_frame
+
+
+def _covered(boxes: list[TextBox], ink: np.ndarray, margin: int = 3) -> float:
+    cover = np.zeros(ink.shape, bool)
+    for b in boxes:
+        cover[max(0, b.y0 - margin):b.y1 + margin, max(0, b.x0 - margin):b.x1 + margin] = True
+    return float(cover[ink].mean())
+
+
+@pytest.mark.parametrize("kind", [dict(bits=16), dict(bits=8, photometric="RGB"), dict(bits=12, text_value="min")])
+def test_every_string_is_inside_a_box(engine, kind):
+    synth = make_frame(21, 384, 448, sizes=(10, 18), **kind)
+    views = engine.renderer.render(synth.frame)
+    boxes = [b for per_view in engine.detector.detect(views) for b in per_view]
+    for text in synth.texts:
+        assert _covered(boxes, text.ink) >= 0.98, text.text if text.kind == "safe" else "a PHI string"
+    rows, cols = synth.frame.pixels.shape[:2]
+    for b in boxes:
+        assert all(isinstance(v, int) for v in (b.x0, b.y0, b.x1, b.y1))
+        assert 0 <= b.x0 < b.x1 <= cols and 0 <= b.y0 < b.y1 <= rows
+
+
+def test_a_batch_gives_the_same_boxes_as_one_frame_at_a_time(engine):
+    frames = [make_frame(s, 256, 320, bits=12).frame for s in (31, 32, 33)]
+    views = [engine.renderer.render(f)[0] for f in frames]
+    together = engine.detector.detect(views)
+    alone = [engine.detector.detect([v])[0] for v in views]
+    coords = [[(b.x0, b.y0, b.x1, b.y1) for b in boxes] for boxes in together]
+    assert coords == [[(b.x0, b.y0, b.x1, b.y1) for b in boxes] for boxes in alone]
+    scores = np.array([b.score for boxes in together for b in boxes])
+    assert np.allclose(scores, [b.score for boxes in alone for b in boxes], atol=1e-4)
+
+
+def test_large_frames_are_tiled_so_small_text_survives(engine):
+    small = make_frame(41, 600, 800, bits=12, sizes=(12, 14))
+    big = np.zeros((2900, 3000), np.uint16)
+    big[2300:2900, 2200:3000] = small.frame.pixels  # the annotations sit in a corner of a big radiograph
+    frame = Frame(("big", 0), big, "MONOCHROME2", 12)
+    view = engine.renderer.render(frame)[0]
+    jobs = engine.detector.plan(0, view)
+    assert len(jobs) > 1 and len({j.shape for j in jobs}) == 1  # equal tiles: one batch shape
+    boxes = engine.detector.detect([view])[0]
+    for text in small.texts:
+        ink = np.zeros(big.shape, bool)
+        ink[2300:2900, 2200:3000] = text.ink
+        assert _covered(boxes, ink) >= 0.98
+
+
+def test_blank_frame_has_no_boxes(engine):
+    frame = Frame(("blank", 0), np.zeros((128, 128), np.uint16), "MONOCHROME2", 12)
+    assert engine.detector.detect(engine.renderer.render(frame)) == [[]]
+
+
+def test_target_shape_is_a_multiple_of_32_within_limits():
+    for rows, cols in [(512, 512), (768, 1024), (100, 3000), (20, 20), (4664, 3064)]:
+        h, w = _target_shape(rows, cols, 1280, 64)
+        assert h % 32 == 0 and w % 32 == 0 and max(h, w) <= 1280 and min(h, w) >= 32
+
+
+def test_tiles_cover_the_whole_length_with_overlap():
+    starts = _tile_starts(3000, 1280, 64)
+    assert starts[0] == 0 and starts[-1] + 1280 == 3000
+    assert all(b - a <= 1280 - 64 for a, b in zip(starts, starts[1:], strict=False))
+
+
+def test_post_processor_grows_kernels_and_drops_weak_regions():
+    prob = np.zeros((64, 64), np.float32)
+    prob[10:14, 10:40] = 0.9  # a text kernel
+    prob[40:44, 10:40] = 0.35  # above bin_thresh but a weak region
+    post = DBPostProcessor(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=1.6, min_box_side=3)
+    boxes = post(prob)
+    assert len(boxes) == 1
+    x0, y0, x1, y1, score = boxes[0]
+    assert x0 < 10 and y0 < 10 and x1 > 40 and y1 > 14 and score > 0.85
+    assert "box_thresh=0.5" in repr(post)
+
+
+def test_merge_boxes_unions_duplicates_from_several_views():
+    merged = merge_boxes([TextBox(0, 0, 10, 10, 0.9), TextBox(1, 1, 11, 11, 0.8), TextBox(30, 30, 40, 40, 0.7)])
+    assert merged == [TextBox(0, 0, 11, 11, 0.9), TextBox(30, 30, 40, 40, 0.7)]
+
+
+def test_config_rejects_bad_values_with_the_fix():
+    with pytest.raises(ValueError, match="multiple of 32"):
+        DetConfig(max_side=1000)
+    with pytest.raises(ValueError, match=r"box_thresh = 2 is out of range"):
+        DetConfig(box_thresh=2)

@@ -1,0 +1,69 @@
+"""The CTC recogniser reads burned-in text; identical crops are read once."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from pixelsvc.ocr.rec import Crop, CTCDecoder
+from pixelsvc.types import TextBox
+from tests.synth import make_frame
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def test_reads_synthetic_text(engine):
+    hits = total = 0
+    for seed in (51, 52, 53):
+        synth = make_frame(seed, 320, 480, bits=12, sizes=(14, 20))
+        view = engine.renderer.render(synth.frame)[0]
+        crops = [Crop(TextBox(t.box[0] - 3, t.box[1] - 3, t.box[2] + 3, t.box[3] + 3), view.image)
+                 for t in synth.texts]
+        reads = engine.recognizer.recognise(crops)
+        for text, read in zip(synth.texts, reads, strict=True):
+            total += 1
+            hits += _squash(read.text) == _squash(text.text)
+            assert 0.0 <= read.confidence <= 1.0
+    assert hits / total >= 0.9
+
+
+def test_identical_crops_are_read_once(engine, monkeypatch):
+    synth = make_frame(61, 200, 400, bits=8, sizes=(16, 18))
+    view = engine.renderer.render(synth.frame)[0]
+    t = synth.texts[0]
+    crop = Crop(TextBox(t.box[0] - 2, t.box[1] - 2, t.box[2] + 2, t.box[3] + 2), view.image)
+    seen: list[int] = []
+    original = engine.recognizer._read_batch
+    monkeypatch.setattr(engine.recognizer, "_read_batch", lambda crops: seen.append(len(crops)) or original(crops))
+    reads = engine.recognizer.recognise([crop] * 5)
+    assert sum(seen) == 1 and len({r.text for r in reads}) == 1 and len(reads) == 5
+    seen.clear()
+    engine.recognizer.recognise([crop] * 5, dedup=False)
+    assert sum(seen) == 5
+
+
+def test_ctc_collapses_repeats_and_drops_blanks():
+    charset = ["<blank>", "A", "B", " "]
+    steps = [1, 1, 0, 1, 2, 2, 0, 3, 0]  # A A _ A B B _ ' ' _ -> "AAB "
+    probs = torch.zeros(1, len(steps), 4)
+    for t, c in enumerate(steps):
+        probs[0, t, c] = 0.9
+    [(text, confidence)] = CTCDecoder(charset)(probs)
+    assert text == "AAB " and abs(confidence - 0.9) < 1e-6
+
+
+def test_empty_prediction_has_zero_confidence():
+    probs = torch.zeros(1, 5, 3)
+    probs[0, :, 0] = 1.0
+    assert CTCDecoder(["<blank>", "A", " "])(probs) == [("", 0.0)]
+
+
+def test_text_is_never_in_repr(engine):
+    synth = make_frame(71, 200, 400, bits=8, sizes=(16, 18))
+    view = engine.renderer.render(synth.frame)[0]
+    t = synth.texts[0]
+    [read] = engine.recognizer.recognise([Crop(TextBox(*t.box), view.image)])
+    assert read.text and read.text not in repr(read)
+    assert np.all(view.image >= 0)

@@ -1,0 +1,81 @@
+"""Masking paints only the PHI rectangles, in the frame's own dtype and range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pixelsvc.config import MaskConfig
+from pixelsvc.errors import ConfigError
+from pixelsvc.mask import FrameMasker, expand_and_merge, fill_value
+from pixelsvc.types import Frame, TextBox
+
+
+def _frame(pixels: np.ndarray, photometric: str = "MONOCHROME2", bits: int = 12) -> Frame:
+    return Frame(("t", 0), pixels, photometric, bits)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "bits", "photometric", "darkest", "brightest"),
+    [
+        (np.uint16, 12, "MONOCHROME2", 0, 4095),
+        (np.uint16, 12, "MONOCHROME1", 4095, 0),
+        (np.int16, 16, "MONOCHROME2", -32768, 32767),
+        (np.int16, 12, "MONOCHROME1", 2047, -2048),
+        (np.uint8, 8, "RGB", 0, 255),
+        (np.int8, 8, "MONOCHROME2", -128, 127),
+    ],
+)
+def test_fill_value_respects_representation_and_polarity(dtype, bits, photometric, darkest, brightest):
+    shape = (4, 4, 3) if photometric == "RGB" else (4, 4)
+    frame = _frame(np.zeros(shape, dtype), photometric, bits)
+    assert fill_value(frame, "darkest") == darkest
+    assert fill_value(frame, "brightest") == brightest
+
+
+def test_integer_fill_outside_range_is_refused():
+    with pytest.raises(ValueError, match="outside the frame's range"):
+        fill_value(_frame(np.zeros((4, 4), np.uint16), bits=12), 5000)
+
+
+def test_margin_is_never_zero():
+    with pytest.raises(ConfigError, match="margin"):
+        MaskConfig(margin=0)
+
+
+def test_pixels_outside_masks_are_bit_identical_and_inside_are_filled():
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(-2000, 3000, (64, 80)).astype(np.int16)
+    frame = _frame(pixels, bits=16)
+    masked = FrameMasker(MaskConfig(margin=2, merge_distance=0)).mask(frame, [TextBox(10, 10, 20, 15)])
+    assert masked.changed and masked.pixels.dtype == np.int16
+    inside = np.zeros(pixels.shape, bool)
+    inside[8:17, 8:22] = True
+    assert (masked.pixels[inside] == -32768).all()
+    assert np.array_equal(masked.pixels[~inside], pixels[~inside])
+    assert np.array_equal(frame.pixels, pixels)  # the input is not modified
+
+
+def test_every_sample_of_rgb_is_masked():
+    pixels = np.full((20, 20, 3), 200, np.uint8)
+    masked = FrameMasker(MaskConfig(margin=1)).mask(_frame(pixels, "RGB", 8), [TextBox(5, 5, 10, 10)])
+    assert (masked.pixels[4:11, 4:11] == 0).all()
+    assert (masked.pixels[0:4] == 200).all()
+
+
+def test_no_boxes_keeps_the_original_array():
+    pixels = np.ones((8, 8), np.uint16)
+    masked = FrameMasker(MaskConfig()).mask(_frame(pixels), [])
+    assert not masked.changed and masked.pixels is pixels and masked.boxes == ()
+
+
+def test_close_boxes_merge_and_far_ones_do_not():
+    boxes = [TextBox(0, 0, 10, 10), TextBox(13, 0, 20, 10), TextBox(50, 50, 60, 60)]
+    merged = expand_and_merge(boxes, margin=1, merge_distance=2, rows=100, cols=100)
+    assert len(merged) == 2
+    assert (merged[0].x0, merged[0].x1) == (0, 21)
+
+
+def test_boxes_are_clipped_to_the_frame():
+    merged = expand_and_merge([TextBox(-5, -5, 200, 3)], margin=3, merge_distance=0, rows=10, cols=50)
+    assert (merged[0].x0, merged[0].y0, merged[0].x1, merged[0].y1) == (0, 0, 50, 6)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pixelsvc.config import load_engine_config
-from pixelsvc.errors import PixelsvcError
+from pixelsvc.errors import NotDicomError, PixelsvcError
 from pixelsvc.types import Policy
 
 __all__ = ["main"]
@@ -52,9 +52,10 @@ def _scan(args: argparse.Namespace) -> int:
                 ds = read_dataset(path)
                 frames = list(iter_frames(ds, "cli"))
                 results = engine.process(frames, phi_context(ds), policy, residual_check=args.residual_check)
+            except NotDicomError as exc:
+                line.update(status="skipped", error=str(exc))
             except PixelsvcError as exc:
-                line["status"] = "skipped" if "not a DICOM" in str(exc) else "failed"
-                line["error"] = str(exc)
+                line.update(status="failed", error=str(exc))
             else:
                 frames_done += len(frames)
                 regions = [

@@ -15,13 +15,13 @@ from pixelsvc.errors import ConfigError
 from pixelsvc.types import Policy
 
 __all__ = [
-    "RenderConfig",
-    "DetConfig",
-    "RecConfig",
-    "PhiConfig",
-    "MaskConfig",
-    "EngineConfig",
     "DEFAULT_ALLOWLIST",
+    "DetConfig",
+    "EngineConfig",
+    "MaskConfig",
+    "PhiConfig",
+    "RecConfig",
+    "RenderConfig",
     "load_engine_config",
 ]
 
@@ -146,7 +146,7 @@ DEFAULT_ALLOWLIST: tuple[str, ...] = (
     "LATERAL", "PROX", "PROXIMAL", "DISTAL", "MASS", "CYST", "SOLID", "LESION", "NODULE", "FLUID", "NORMAL",
     "ISTHMUS", "CBD", "D", "FRQ", "OFF", "ON", "SPEED", "MAG", "SPACING", "EFF", "GATE", "FREEZE", "STORE", "PAGE",
     "OF", "NO", "ECG", "LEAD", "BP", "WT", "HT", "BMI", "FHR", "EFW", "BPD", "HC", "AC", "FL", "CRL", "GA", "EDD",
-    "LMP", "AFI", "NT",
+    "LMP", "AFI", "NT", "HD", "LOW", "HIGH", "RUN", "STOP",
     # CT, MR and radiography technique
     "HELICAL", "SPIRAL", "PITCH", "ROT", "DLP", "CTDI", "CTDIVOL", "MGY", "KERNEL", "RECON", "WINDOW", "LEVEL",
     "MEDIASTINUM", "DOSE", "MATRIX", "BW", "ETL", "SWI", "TOF", "MRA", "DIXON", "FS", "PHASE", "DELAY", "PORTABLE",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 __all__ = [
-    "PixelsvcError",
     "ConfigError",
+    "DecodeError",
     "InvalidFrameError",
     "ModelError",
-    "DecodeError",
+    "NotDicomError",
+    "PixelsvcError",
     "UnsupportedEncodingError",
 ]
 
@@ -30,6 +31,10 @@ class ModelError(PixelsvcError, RuntimeError):
 
 class DecodeError(PixelsvcError):
     """A DICOM file or its pixel data could not be decoded."""
+
+
+class NotDicomError(DecodeError):
+    """The input is not a DICOM file at all (skipped by the command line, not failed)."""
 
 
 class UnsupportedEncodingError(DecodeError):

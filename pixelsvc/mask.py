@@ -15,7 +15,7 @@ import numpy as np
 from pixelsvc.config import MaskConfig
 from pixelsvc.types import Frame, MaskedFrame, TextBox
 
-__all__ = ["FrameMasker", "fill_value", "expand_and_merge"]
+__all__ = ["FrameMasker", "expand_and_merge", "fill_value"]
 
 
 def fill_value(frame: Frame, fill: str | int) -> int | float:

@@ -31,9 +31,18 @@ from pixelsvc.ocr.weights import load_module
 from pixelsvc.ocr.zoo import get_spec
 from pixelsvc.phi import PhiClassifier
 from pixelsvc.render import FrameRenderer
-from pixelsvc.types import Frame, FrameResult, MaskedFrame, PhiContext, Policy, RenderedFrame, TextBox, TextRead, Verdict
+from pixelsvc.types import (
+    Frame,
+    FrameResult,
+    MaskedFrame,
+    PhiContext,
+    Policy,
+    RenderedFrame,
+    TextBox,
+    TextRead,
+)
 
-__all__ = ["Engine", "EngineStats", "pick_device", "validate_frame", "SUPPORTED_PHOTOMETRICS"]
+__all__ = ["SUPPORTED_PHOTOMETRICS", "Engine", "EngineStats", "pick_device", "validate_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +61,12 @@ class EngineStats:
     frames_deduplicated: int = 0
     views: int = 0
     crops: int = 0
+    crops_read: int = 0
     regions_masked: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     def copy(self) -> EngineStats:
-        return EngineStats(self.frames, self.frames_deduplicated, self.views, self.crops, self.regions_masked,
-                           dict(self.seconds))
+        return replace(self, seconds=dict(self.seconds))
 
 
 def pick_device(name: str) -> torch.device:
@@ -201,6 +210,7 @@ class Engine:
         with self._lock:
             self._stats.views += len(views)
             self._stats.crops += len(flat)
+            self._stats.crops_read = self.recognizer.crops_read
         out, cursor = [], 0
         for crops in crops_per_frame:
             out.append(reads[cursor:cursor + len(crops)])

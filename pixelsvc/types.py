@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
-    "FrameKey",
     "Frame",
+    "FrameKey",
+    "FrameResult",
+    "Label",
+    "MaskedFrame",
+    "PhiContext",
+    "Policy",
     "RenderedFrame",
     "TextBox",
     "TextRead",
-    "PhiContext",
-    "Policy",
-    "Label",
     "Verdict",
-    "MaskedFrame",
-    "FrameResult",
 ]
 
 FrameKey = tuple[str, int]
@@ -129,7 +129,7 @@ class PhiContext:
         return f"PhiContext({counts})"
 
 
-class Policy(str, enum.Enum):
+class Policy(enum.StrEnum):
     """What gets masked."""
 
     PHI = "phi"
@@ -140,7 +140,7 @@ class Policy(str, enum.Enum):
     """Report regions, mask nothing."""
 
 
-class Label(str, enum.Enum):
+class Label(enum.StrEnum):
     """What a text region was classified as. Safe to log and to use as a metric label."""
 
     NAME = "PHI:NAME"

@@ -68,7 +68,7 @@ SAFE_TEXTS = ["L", "R", "kVp 120", "mA 200", "W 400 L 40", "Se: 3", "Im: 12", "5
 def _random_date(rng: random.Random) -> tuple[str, str]:
     """(DA value, an on-screen layout of it)."""
     y, m, d = rng.randint(1930, 2024), rng.randint(1, 12), rng.randint(1, 28)
-    months = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
+    months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
     layouts = [f"{m:02d}/{d:02d}/{y}", f"{d:02d}.{m:02d}.{y}", f"{y}-{m:02d}-{d:02d}", f"{d}-{months[m - 1]}-{y}",
                f"{y}{m:02d}{d:02d}", f"{months[m - 1].title()} {d}, {y}"]
     return f"{y}{m:02d}{d:02d}", rng.choice(layouts)
@@ -80,7 +80,8 @@ def _phi_strings(rng: random.Random) -> tuple[list[str], PhiContext]:
     study_da, study_text = _random_date(rng)
     pid = "".join(rng.choice("0123456789") for _ in range(rng.randint(6, 10)))
     acc = "A" + "".join(rng.choice("0123456789") for _ in range(8))
-    name_text = rng.choice([f"{last}^{first}", f"{last}, {first}", f"{first.title()} {last.title()}", f"{last} {first}"])
+    name_text = rng.choice(
+        [f"{last}^{first}", f"{last}, {first}", f"{first.title()} {last.title()}", f"{last} {first}"])
     texts = [name_text, f"DOB: {birth_text}", f"ID: {pid}", study_text, f"Acc: {acc}"]
     context = PhiContext(names=(f"{last}^{first}",), ids=(pid, acc), dates=(birth_da, study_da))
     return texts, context
@@ -155,8 +156,7 @@ def make_frame(seed: int, rows: int = 512, cols: int = 512, *, bits: int = 16, s
             if text_value == "min":  # dark text on a light console panel
                 panel = np.zeros_like(ink)
                 panel[y:y + h, x:x + w] = True
-                fill = hi_repr * 0.9 + lo_repr * 0.1
-                pixels[panel] = fill if pixels.ndim == 2 else fill
+                pixels[panel] = hi_repr * 0.9 + lo_repr * 0.1
             a = alpha if pixels.ndim == 2 else alpha[:, :, None]
             pixels = pixels * (1 - a) + value * a
             ys, xs = np.nonzero(ink)
@@ -165,8 +165,6 @@ def make_frame(seed: int, rows: int = 512, cols: int = 512, *, bits: int = 16, s
             break
     dtype = _dtype(bits, signed)
     stored = np.clip(np.rint(pixels), lo_repr, hi_repr).astype(dtype)
-    if photometric == "MONOCHROME1":  # same image, inverted polarity: text at max displays dark
-        pass
     frame = Frame(("synth", seed), stored, photometric, bits)
     return SynthFrame(frame, texts, context, np.clip(np.rint(background), lo_repr, hi_repr).astype(dtype))
 

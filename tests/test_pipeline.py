@@ -82,7 +82,7 @@ def test_pixels_outside_masked_regions_are_identical(synthetic_results):
 
 
 def test_labels_and_verdicts_are_reported_without_text(synthetic_results):
-    cases, results = synthetic_results
+    _cases, results = synthetic_results
     labels = {v.label for r in results for v in r.verdicts}
     assert {Label.NAME, Label.DATE, Label.ID} <= labels
     for r in results[:5]:

@@ -61,7 +61,7 @@ from pydicom.uid import (
 )
 from pydicom.valuerep import TEXT_VR_DELIMS
 
-from pixelsvc.errors import DecodeError, InvalidFrameError, UnsupportedEncodingError
+from pixelsvc.errors import DecodeError, InvalidFrameError, NotDicomError, UnsupportedEncodingError
 from pixelsvc.types import Frame, PhiContext
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def _read(f: BinaryIO) -> pydicom.Dataset:
         head = f.read(8)
         f.seek(start)
         if not _starts_with_data_element(head):
-            raise DecodeError(
+            raise NotDicomError(
                 "input file is not DICOM: it has no 'DICM' prefix at byte 128 and does not start "
                 "with a group 0002 or 0008 data element; send a DICOM Part 10 file"
             ) from None

@@ -28,7 +28,7 @@ from pixelsvc.config import DetConfig
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import RenderedFrame, TextBox
 
-__all__ = ["TextDetector", "DBPostProcessor", "merge_boxes", "box_iou"]
+__all__ = ["DBPostProcessor", "TextDetector", "box_iou", "merge_boxes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +168,8 @@ def _target_shape(rows: int, cols: int, max_side: int, min_side: int) -> tuple[i
     scale = min(1.0, max_side / max(rows, cols))
     if min(rows, cols) * scale < min_side:
         scale = min(min_side / min(rows, cols), max_side / max(rows, cols)) if max(rows, cols) > 0 else 1.0
-    height = max(32, int(round(rows * scale / 32)) * 32)
-    width = max(32, int(round(cols * scale / 32)) * 32)
+    height = max(32, round(rows * scale / 32) * 32)
+    width = max(32, round(cols * scale / 32) * 32)
     return min(height, max_side), min(width, max_side)
 
 

@@ -26,7 +26,7 @@ from pixelsvc.config import RecConfig
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import TextBox, TextRead
 
-__all__ = ["Crop", "CTCDecoder", "TextRecognizer", "charset_from_metadata"]
+__all__ = ["CTCDecoder", "Crop", "TextRecognizer", "charset_from_metadata"]
 
 _MIN_CROP_WIDTH = 8
 """Crops are at least this wide after resizing: the network downsamples width by 8."""
@@ -81,6 +81,8 @@ class TextRecognizer:
         self.decode = CTCDecoder(charset_from_metadata(net.metadata))
         self._mean = np.asarray(mean, dtype=np.float32) * 255.0
         self._scale = 1.0 / (np.asarray(std, dtype=np.float32) * 255.0)
+        self.crops_read = 0
+        """Crops actually sent through the network since construction (after dedup)."""
 
     def __repr__(self) -> str:
         return f"TextRecognizer(height={self.config.height}, batch_size={self.config.batch_size}, {self.decode!r})"
@@ -96,6 +98,7 @@ class TextRecognizer:
         unique: dict[str, int] = {}
         for index, key in enumerate(keys):
             unique.setdefault(key, index)
+        self.crops_read += len(unique)
         order = sorted(unique.values(), key=lambda i: pixels[i].shape[1] / max(1, pixels[i].shape[0]))
         decoded: dict[str, tuple[str, float]] = {}
         for start in range(0, len(order), self.config.batch_size):

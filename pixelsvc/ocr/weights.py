@@ -21,7 +21,7 @@ from pixelsvc.errors import ModelError
 from pixelsvc.ocr.nets.onnx_graph import GraphProgram, OnnxGraphModule, program_from_onnx
 from pixelsvc.ocr.zoo import ModelSpec
 
-__all__ = ["locate_model_file", "load_program", "load_module"]
+__all__ = ["load_module", "load_program", "locate_model_file"]
 
 log = logging.getLogger(__name__)
 

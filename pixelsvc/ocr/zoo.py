@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ModelSpec", "MODELS", "get_spec"]
+__all__ = ["MODELS", "ModelSpec", "get_spec"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,8 +95,10 @@ class _WordIndex:
     def _put(table: dict, key: object, kind: int) -> None:
         table[key] = min(kind, table.get(key, kind))
 
-    def add_single(self, word: str, kind: int) -> None:
+    def add_single(self, word: str, kind: int, exact_only: bool = False) -> None:
         self._put(self.singles_raw, word, kind)
+        if exact_only:
+            return
         folded = rules.alpha_canon(word)
         self._put(self.singles, folded, kind)
         if len(folded) >= _MIN_COMPACT and word.isalpha():
@@ -124,7 +126,7 @@ class _WordIndex:
         self._prefixable = sorted((w, k) for w, k in self.singles.items() if len(w) >= _MIN_FUZZY_WORD)
 
     def __bool__(self) -> bool:
-        return bool(self.singles or self.seq)
+        return bool(self.singles_raw or self.seq_raw)
 
     @staticmethod
     def _sequence_kind(tokens: tuple[str, ...], index: dict[str, dict[tuple[str, ...], int]]) -> int | None:
@@ -176,9 +178,10 @@ class _WordIndex:
 class _IdIndex:
     """Identifier-like header values, matched without separators and with OCR folding."""
 
-    def __init__(self, cutoff: float, min_match_length: int) -> None:
+    def __init__(self, cutoff: float, min_match_length: int, allow: frozenset[str]) -> None:
         self._cutoff = cutoff
         self._min = min_match_length
+        self._allow = allow
         self.long: list[tuple[str, str, Label]] = []  # (upper compact, folded, label)
         self._fuzzy: list[tuple[str, Label]] = []  # long enough to match with slips
         self.short_raw: dict[str, Label] = {}
@@ -189,7 +192,9 @@ class _IdIndex:
         folded = rules.id_canon(value)
         if len(compact) < self._min or (compact.isdigit() and len(compact) < _MIN_NUMERIC_ID):
             return
-        if len(compact) >= _MIN_LONG_ID:
+        if compact.isalpha() and compact in self._allow:
+            return  # an id such as `THYROID` (a procedure code) would mask the annotation
+        if len(compact) >= _MIN_LONG_ID and not compact.isalpha():
             self.long.append((compact, folded, label))
             if len(folded) >= _MIN_FUZZY_ID:
                 self._fuzzy.append((folded, label))
@@ -259,7 +264,7 @@ class _Compiled:
         cutoff = config.fuzzy_threshold * 100.0
         self._cache: dict[str, _Outcome] = {}
         self.words = _WordIndex(allow, cutoff)
-        self.ids = _IdIndex(cutoff, config.min_match_length)
+        self.ids = _IdIndex(cutoff, config.min_match_length, allow)
         self.dates: set[tuple[int, int, int]] = set()
         self.date_digits: set[str] = set()
         self.date_digits8: list[str] = []
@@ -291,6 +296,10 @@ class _Compiled:
 
     # --- building -------------------------------------------------------------------
 
+    def _eligible_length(self, word: str) -> bool:
+        return (len(word) >= self._config.min_match_length and word not in rules.NAME_TITLES
+                and word not in rules.COMMON_WORDS)
+
     def _eligible(self, word: str) -> bool:
         return (len(word) >= self._config.min_match_length and word not in self._allow
                 and word not in rules.NAME_TITLES and word not in rules.COMMON_WORDS)
@@ -300,6 +309,10 @@ class _Compiled:
             for word in (*name.family, *name.given, *name.middle):
                 if word.isalpha() and self._eligible(word):
                     self.words.add_single(word, _NAMES)
+                elif word.isalpha() and word in self._allow and self._eligible_length(word):
+                    # a surname that is also a clinical word (LONG, HEAD, RAO): shown alone it
+                    # is still the name, but only its exact spelling counts
+                    self.words.add_single(word, _NAMES, exact_only=True)
         for variant in rules.name_variants(value):
             self.words.add_sequence(rules.word_tokens(variant), _NAMES)
 
@@ -417,7 +430,7 @@ class _Compiled:
                 return _Outcome(Label.AGE, "pattern.age")
             # ids on the text as read: folding `S2000` into `52000` would make model names ids
             if rules.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
-                                  config.min_alnum_id_digits):
+                                  config.min_alnum_id_digits, allow):
                 return _Outcome(Label.ID, "pattern.id")
         label_hit = rules.find_label(text, allow)
         if label_hit is not None and label_hit.value.strip():
@@ -473,6 +486,22 @@ class _Numbers:
 def _same_row(a: TextBox, b: TextBox) -> bool:
     overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
     return a.height > 0 and b.height > 0 and overlap >= 0.5 * min(a.height, b.height)
+
+
+_OVERLAP_SHARE = 0.5
+"""Share of the smaller box two reads must have in common to be the same text."""
+_OVERLAP_HEIGHTS = 2.0
+"""Largest ratio of their heights: a huge junk box around a small line is not the same text."""
+
+
+def _same_text(a: TextBox, b: TextBox) -> bool:
+    if a.height <= 0 or b.height <= 0 or max(a.height, b.height) > _OVERLAP_HEIGHTS * min(a.height, b.height):
+        return False
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if width <= 0 or height <= 0:
+        return False
+    return width * height >= _OVERLAP_SHARE * min(a.area(), b.area())
 
 
 def _mask(policy: Policy, label: Label) -> bool:
@@ -546,7 +575,28 @@ class PhiClassifier:
         return compiled
 
     def _apply_layout(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
-        """Use the row a read sits on: a value right of a bare label, a bare time beside a date."""
+        """Use the row a read sits on: a value right of a bare label, a bare time beside a date,
+        and another reading of the same pixels (frames are read in several renderings)."""
+        self._pair_rows(reads, outcomes)
+        self._spread_overlaps(reads, outcomes)
+
+    @staticmethod
+    def _spread_overlaps(reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
+        """A read that mostly covers the same text as a PHI read is PHI too, whatever it says:
+        the renderings of one line give overlapping boxes, and one of them may be misread."""
+        phi = [(reads[i].box, o.label) for i, o in enumerate(outcomes) if o.label.is_phi]
+        if not phi:
+            return
+        for i, outcome in enumerate(outcomes):
+            if outcome.label.is_phi:
+                continue
+            box = reads[i].box
+            for other, label in phi:
+                if _same_text(box, other):
+                    outcomes[i] = _Outcome(label, "layout.overlap")
+                    break
+
+    def _pair_rows(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
         gap = self.config.layout_gap
         dates = [reads[i].box for i, o in enumerate(outcomes) if o.label is Label.DATE]
         if dates:

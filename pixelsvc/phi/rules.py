@@ -195,7 +195,8 @@ _ANY_MONTH = re.compile(r"(?<![A-Z])(?:JAN|FE[B8]|MAR|APR|MAY|JU[NL]|AU[G6]|[S5]
 _SEP = r"[\s\-./,]*"
 _YEAR = r"(\d{4}|\d{2})"
 
-_DATE_NUMERIC = re.compile(r"(?<![\d.\-/])(\d{1,4})([-/.])(\d{1,2})\2(\d{2,4})(?!\d|[.\-/]\d)")
+# a run of the same separator going on (`5-20-01-14-3`) is an id, not a date; `12.12.19-8` is a date
+_DATE_NUMERIC = re.compile(r"(?<![\d.\-/])(\d{1,4})([-/.])(\d{1,2})\2(\d{2,4})(?!\d|\2\d)")
 _DATE_COMPACT = re.compile(r"(?<![A-Z0-9])(\d{8})(?![A-Z0-9])")
 _DATE_DMY = re.compile(rf"(?<!\d)(\d{{1,2}})(?:ST|ND|RD|TH)?{_SEP}{_MON}{_SEP}{_YEAR}(?![\d:])")
 _DATE_MDY = re.compile(rf"{_MON}{_SEP}(\d{{1,2}})(?:ST|ND|RD|TH)?(?!\d)[\s\-./,]+{_YEAR}(?![\d:])")
@@ -477,9 +478,18 @@ UNITS: frozenset[str] = frozenset({
 })
 """Units that make a number a measurement (`180MM`, `36HZ`) rather than an identifier."""
 _NUM_WITH_UNIT = re.compile(r"(\d+)([A-Z%]{1,5})")
+_ID_PARTS = re.compile(r"[\-_/]")
 
 
-def has_id_shape(numeric: str, min_digits: int, min_alnum_length: int, min_alnum_digits: int) -> bool:
+def _technical_part(part: str, allow: frozenset[str]) -> bool:
+    """A short number or a setting with letters (`20DB`, `DR60`), as opposed to an id part."""
+    if part.isdigit():
+        return len(part) <= 3
+    return any(ch.isalpha() for ch in part) and _safe_piece(part, allow)
+
+
+def has_id_shape(numeric: str, min_digits: int, min_alnum_length: int, min_alnum_digits: int,
+                 allow: frozenset[str] = frozenset()) -> bool:
     """Long digit runs (`00079241539`, `CL-285BT-1811492`) and mixed ids (`0545234234325V`).
 
     Runs join letters and digits across `-`, `_` and `/`. Ratios (`120/240`), dimensions
@@ -490,6 +500,7 @@ def has_id_shape(numeric: str, min_digits: int, min_alnum_length: int, min_alnum
         min_digits: a run with at least this many digits is an id.
         min_alnum_length: a run of letters and digits at least this long ...
         min_alnum_digits: ... with at least this many digits is an id too.
+        allow: the upper-cased allowlist: a run made only of technical parts (`20DB/DR60`) is no id.
 
     Returns:
         True when some run is id-shaped.
@@ -512,6 +523,10 @@ def has_id_shape(numeric: str, min_digits: int, min_alnum_length: int, min_alnum
         unit = _NUM_WITH_UNIT.fullmatch(run)
         if unit and unit.group(2) in UNITS and len(unit.group(1)) <= 6 and not unit.group(1).startswith("0"):
             continue  # a measurement (12000HZ), not a long id that happens to end in V or S
+        if any(sep in run for sep in "-_/") and any(ch.isalpha() for ch in run) and all(
+            _technical_part(part, allow) for part in _ID_PARTS.split(run) if part
+        ):
+            continue  # settings joined by separators (20DB/DR60, 4V1C-S)
         if digits >= min_digits:
             return True
         compact = run.replace("-", "").replace("_", "").replace("/", "")
@@ -836,16 +851,31 @@ def label_value_ok(label: Label, value: str, allow: frozenset[str]) -> bool:
 # Safe technical text
 # --------------------------------------------------------------------------------------
 
-_SAFE_SPLIT = re.compile(r"[\s:,;=()\[\]{}|*/\\<>~±@#]+")
+_SAFE_SPLIT = re.compile(r"[^\w.%°+\-']+")  # every symbol separates; letters of any script stay
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*%?")
 _PREFIX_NUMBER_UNIT = re.compile(r"([A-Z]{1,5})?[-+]?(\d+(?:[.,]\d+)?)([A-Z%°][A-Z%°0-9]{0,5})?")
 _ORDINAL = re.compile(r"\d+(?:ST|ND|RD|TH)")
 _SHORT_TECH = re.compile(r"[A-Z0-9][A-Z0-9.+\-_']*")
 
 
+_FOLDED_ALLOW: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _folded(allow: frozenset[str]) -> frozenset[str]:
+    """The allowlist in OCR-folded spelling (`TIB` also matches `TlB`), built once per allowlist."""
+    folded = _FOLDED_ALLOW.get(allow)
+    if folded is None:
+        if len(_FOLDED_ALLOW) > 16:
+            _FOLDED_ALLOW.clear()
+        folded = _FOLDED_ALLOW[allow] = frozenset(alpha_canon(w) for w in allow if w.isalpha() and len(w) >= 2)
+    return folded
+
+
 def _safe_piece(piece: str, allow: frozenset[str]) -> bool:
     if piece in allow or _NUMBER.fullmatch(piece) or _ORDINAL.fullmatch(piece) or _DIMENSION.fullmatch(piece):
         return True
+    if piece.isalpha():
+        return len(piece) >= 2 and alpha_canon(piece) in _folded(allow)
     m = _PREFIX_NUMBER_UNIT.fullmatch(piece)
     if m:
         prefix, number, unit = m.group(1), m.group(2), m.group(3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -71,7 +73,7 @@ def test_target_shape_is_a_multiple_of_32_within_limits():
 def test_tiles_cover_the_whole_length_with_overlap():
     starts = _tile_starts(3000, 1280, 64)
     assert starts[0] == 0 and starts[-1] + 1280 == 3000
-    assert all(b - a <= 1280 - 64 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a <= 1280 - 64 for a, b in itertools.pairwise(starts))
 
 
 def test_post_processor_grows_kernels_and_drops_weak_regions():

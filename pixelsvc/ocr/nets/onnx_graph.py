@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["Node", "GraphProgram", "OnnxGraphModule", "program_from_onnx", "SUPPORTED_OPS"]
+__all__ = ["SUPPORTED_OPS", "GraphProgram", "Node", "OnnxGraphModule", "program_from_onnx"]
 
 Value = Any  # a torch.Tensor, or a python list of ints for shape arithmetic
 

@@ -173,6 +173,12 @@ class PhiConfig:
     patient whose initial is M)."""
     min_id_digits: int = 5
     """Digit runs at least this long are treated as identifiers when no header matches."""
+    unreadable_confidence: float = 0.5
+    """Unknown lines read with a mean character confidence below this are treated as PHI
+    (fail closed: garbled small text may be a name or ID). 0 turns the rule off."""
+    unreadable_min_chars: int = 4
+    """Only lines with at least this many letters or digits count as unreadable text;
+    shorter ones are stray glyphs and marks."""
     min_alnum_id_length: int = 6
     """Tokens mixing letters and digits at least this long (separators not counted) ..."""
     min_alnum_id_digits: int = 4
@@ -194,6 +200,8 @@ class PhiConfig:
         _check_range(self, "fuzzy_threshold", 0.5, 1.0)
         _check_range(self, "min_match_length", 1, 16)
         _check_range(self, "min_id_digits", 3, 20)
+        _check_range(self, "unreadable_confidence", 0.0, 1.0)
+        _check_range(self, "unreadable_min_chars", 1, 64)
         _check_range(self, "min_alnum_id_length", 4, 32)
         _check_range(self, "min_alnum_id_digits", 2, 20)
         _check_range(self, "layout_gap", 0.0, 20.0)

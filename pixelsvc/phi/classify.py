@@ -12,6 +12,7 @@ and verdicts are remembered per read text, because the same overlay repeats on e
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections import OrderedDict
@@ -208,7 +209,7 @@ class _IdIndex:
     def match(self, text: str) -> tuple[Label, str] | None:
         """(label, 'exact' or 'fuzzy') of the first id shown in the text, else None."""
         upper = text.upper()
-        if self.long:
+        if self.long and any(ch.isdigit() for ch in upper):  # long ids all have digits
             raw_compact = _NOT_ALNUM.sub("", upper)
             folded_compact = rules.id_canon(upper)
             for compact, folded, label in self.long:
@@ -483,25 +484,41 @@ class _Numbers:
         return self._chunks
 
 
-def _same_row(a: TextBox, b: TextBox) -> bool:
-    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return a.height > 0 and b.height > 0 and overlap >= 0.5 * min(a.height, b.height)
-
-
+_ROW_HEIGHTS = 2.0
+"""Largest ratio of two reads' heights for them to be on one text line (a huge junk box around
+a small line is not the same text)."""
 _OVERLAP_SHARE = 0.5
-"""Share of the smaller box two reads must have in common to be the same text."""
-_OVERLAP_HEIGHTS = 2.0
-"""Largest ratio of their heights: a huge junk box around a small line is not the same text."""
+"""Share of the smaller box two reads must have in common to be readings of the same text."""
+
+
+def _same_row(a: TextBox, b: TextBox) -> bool:
+    """Similar heights and at least half the smaller height in common vertically."""
+    if a.height <= 0 or b.height <= 0 or max(a.height, b.height) > _ROW_HEIGHTS * min(a.height, b.height):
+        return False
+    return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.height, b.height)
 
 
 def _same_text(a: TextBox, b: TextBox) -> bool:
-    if a.height <= 0 or b.height <= 0 or max(a.height, b.height) > _OVERLAP_HEIGHTS * min(a.height, b.height):
+    """On one row and mostly covering each other: two renderings' boxes of one line."""
+    if not _same_row(a, b):
         return False
     width = min(a.x1, b.x1) - max(a.x0, b.x0)
     height = min(a.y1, b.y1) - max(a.y0, b.y0)
-    if width <= 0 or height <= 0:
-        return False
-    return width * height >= _OVERLAP_SHARE * min(a.area(), b.area())
+    return width > 0 and width * height >= _OVERLAP_SHARE * min(a.area(), b.area())
+
+
+class _Rows:
+    """Read indices sorted by top edge, to visit only the reads that can share a box's row."""
+
+    def __init__(self, reads: Sequence[TextRead], indices: Sequence[int]) -> None:
+        self._items = sorted(indices, key=lambda i: reads[i].box.y0)
+        self._tops = [reads[i].box.y0 for i in self._items]
+
+    def near(self, box: TextBox) -> list[int]:
+        # a read on the row is at most _ROW_HEIGHTS times as tall and overlaps vertically
+        lo = bisect.bisect_left(self._tops, box.y0 - _ROW_HEIGHTS * box.height)
+        hi = bisect.bisect_left(self._tops, box.y1)
+        return self._items[lo:hi]
 
 
 def _mask(policy: Policy, label: Label) -> bool:
@@ -548,10 +565,25 @@ class PhiClassifier:
         outcomes = [compiled.outcome(read.text or "") for read in reads]
         if self.config.use_layout and len(reads) > 1:
             self._apply_layout(reads, outcomes)
+        self._fail_closed_on_unreadable(reads, outcomes)
         return [
             Verdict(read, outcome.label, _mask(policy, outcome.label), outcome.rule)
             for read, outcome in zip(reads, outcomes, strict=True)
         ]
+
+    def _fail_closed_on_unreadable(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
+        """A line the recogniser could not read reliably may be PHI: treat it as PHI.
+
+        Small or degraded text is read as garbage with a low confidence (``BON::ETAAOAT``
+        for an accession number); no rule can match it, so only its confidence says that
+        something unread is there. Short reads (stray glyphs, marks) are left alone.
+        """
+        threshold = self.config.unreadable_confidence
+        for i, (read, outcome) in enumerate(zip(reads, outcomes, strict=True)):
+            if outcome.label is not Label.UNKNOWN or read.confidence >= threshold:
+                continue
+            if sum(ch.isalnum() for ch in read.text or "") >= self.config.unreadable_min_chars:
+                outcomes[i] = _Outcome(Label.PHI_OTHER, "low_confidence")
 
     def _compile(self, context: PhiContext) -> _Compiled:
         last = self._last
@@ -584,46 +616,52 @@ class PhiClassifier:
     def _spread_overlaps(reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
         """A read that mostly covers the same text as a PHI read is PHI too, whatever it says:
         the renderings of one line give overlapping boxes, and one of them may be misread."""
-        phi = [(reads[i].box, o.label) for i, o in enumerate(outcomes) if o.label.is_phi]
+        phi = [i for i, o in enumerate(outcomes) if o.label.is_phi]
         if not phi:
             return
+        rows = _Rows(reads, phi)
         for i, outcome in enumerate(outcomes):
             if outcome.label.is_phi:
                 continue
             box = reads[i].box
-            for other, label in phi:
-                if _same_text(box, other):
-                    outcomes[i] = _Outcome(label, "layout.overlap")
+            for j in rows.near(box):
+                if outcomes[j].rule != "layout.overlap" and _same_text(box, reads[j].box):
+                    outcomes[i] = _Outcome(outcomes[j].label, "layout.overlap")
                     break
 
     def _pair_rows(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
         gap = self.config.layout_gap
-        dates = [reads[i].box for i, o in enumerate(outcomes) if o.label is Label.DATE]
+        dates = [i for i, o in enumerate(outcomes) if o.label is Label.DATE]
         if dates:
+            rows = _Rows(reads, dates)
             for i, outcome in enumerate(outcomes):
                 if not outcome.bare_time or outcome.label.is_phi:
                     continue
                 box = reads[i].box
-                for other in dates:
+                for j in rows.near(box):
+                    other = reads[j].box
                     height = max(box.height, other.height)
                     if _same_row(box, other) and max(other.x0 - box.x1, box.x0 - other.x1) <= gap * height:
                         outcomes[i] = _Outcome(Label.TIME, "pattern.time")
                         break
-        for i, outcome in enumerate(outcomes):
-            if outcome.pending is None:
-                continue
+        pending = [i for i, o in enumerate(outcomes) if o.pending is not None]
+        if not pending:
+            return
+        rows = _Rows(reads, range(len(reads)))
+        for i in pending:
             box = reads[i].box
             best, best_gap = None, None
-            for j, read in enumerate(reads):
+            for j in rows.near(box):
                 if j == i or outcomes[j].label.is_phi or outcomes[j].pending is not None:
                     continue
-                other = read.box
+                other = reads[j].box
                 height = max(box.height, other.height)
                 dx = other.x0 - box.x1
                 if not _same_row(box, other) or dx < -0.5 * height or dx > gap * height:
                     continue
                 if best_gap is None or dx < best_gap:
                     best, best_gap = j, dx
-            pending = outcome.pending
-            if best is not None and rules.label_value_ok(pending.label, reads[best].text or "", self._allow):
-                outcomes[best] = _Outcome(pending.label, f"label.{pending.name}")
+            hit = outcomes[i].pending
+            if best is not None and hit is not None and rules.label_value_ok(hit.label, reads[best].text or "",
+                                                                             self._allow):
+                outcomes[best] = _Outcome(hit.label, f"label.{hit.name}")

@@ -19,6 +19,7 @@ Cases:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -111,7 +112,8 @@ def run_cine(device: str, dedup: bool) -> dict:
             "frames_per_s": round(len(frames) / elapsed, 2),
             "stage_seconds": {k: round(after.seconds[k] - before.seconds[k], 3) for k in after.seconds},
             "frames_deduplicated": after.frames_deduplicated - before.frames_deduplicated,
-            "masks_digest": hash(json.dumps(masks)) & 0xFFFFFFFF, "peak_rss_mb": round(_peak_rss_mb(), 1)}
+            "masks_sha256": hashlib.sha256(json.dumps(masks).encode()).hexdigest()[:16],
+            "peak_rss_mb": round(_peak_rss_mb(), 1)}
 
 
 def run_backends(device: str) -> dict:

@@ -1,8 +1,11 @@
-"""Command line: `pixelsvc scan` runs the embedded engine over DICOM files.
+"""Command line: `pixelsvc scan` runs the embedded engine over DICOM files; `pixelsvc serve` runs the gRPC service.
 
 `scan` decodes every frame, finds and classifies burned-in text and writes one JSON line
 per input file (boxes, labels, rule names; never the text). It writes no DICOM: the
 de-identifying `redact` client is a separate piece of work.
+
+`serve` starts the pixelsvc.v1 gRPC server. Every flag has a ``PIXELSVC_*`` environment
+variable (shown in --help); flags override variables, which override defaults.
 """
 
 from __future__ import annotations
@@ -80,6 +83,60 @@ def _scan(args: argparse.Namespace) -> int:
     return 1 if counts.get("failed") else 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from pixelsvc.config import load_service_config
+    from pixelsvc.service.server import configure_logging, serve
+
+    def given(*names: str) -> dict[str, object]:
+        return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+    configure_logging(args.log_level)
+    try:
+        config = load_service_config(
+            engine=given("device", "cpu_threads", "cache_dir"),
+            batcher=given("max_batch_frames", "max_batch_pixels", "max_wait_ms", "max_queued_frames"),
+            **given("host", "port", "metrics_port", "max_message_bytes", "max_chunk_bytes", "max_frame_pixels",
+                    "window_frames", "grace_seconds", "tls_cert", "tls_key", "tls_client_ca", "plaintext"),
+        )
+        config.verify_transport()
+    except PixelsvcError as exc:
+        print(f"pixelsvc serve: {exc}", file=sys.stderr)
+        return 2
+    return asyncio.run(serve(config))
+
+
+def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    serve = sub.add_parser("serve", help="run the gRPC service (pixelsvc.v1.RedactorService)",
+                           description="Run the gRPC service. Each flag defaults to its PIXELSVC_* variable.")
+
+    def flag(name: str, help_text: str, **kwargs: object) -> None:
+        env = "PIXELSVC_" + name.lstrip("-").replace("-", "_").upper()
+        serve.add_argument(name, default=None, help=f"{help_text} [env {env}]", **kwargs)  # type: ignore[arg-type]
+
+    flag("--host", "address to listen on (default [::])")
+    flag("--port", "gRPC port; 0 picks a free one (default 50051)", type=int)
+    flag("--metrics-port", "Prometheus /metrics port; 0 disables it (default 9464)", type=int)
+    flag("--device", "auto, cpu, cuda or cuda:N (default auto)")
+    flag("--cpu-threads", "torch intra-op threads on CPU; 0 keeps torch's default", type=int)
+    flag("--cache-dir", "where converted models are cached", type=Path)
+    flag("--max-batch-frames", "most frames per device batch (default 16)", type=int)
+    flag("--max-batch-pixels", "most source pixels per device batch", type=int)
+    flag("--max-wait-ms", "longest wait of the oldest queued frame before a partial batch runs", type=float)
+    flag("--max-queued-frames", "frames that may wait across all streams before RESOURCE_EXHAUSTED", type=int)
+    flag("--window-frames", "frames of one stream in the batcher at once (default 4)", type=int)
+    flag("--max-message-bytes", "largest gRPC message (default 8 MiB)", type=int)
+    flag("--max-chunk-bytes", "largest frame chunk accepted and sent (default 4 MiB)", type=int)
+    flag("--max-frame-pixels", "largest frame (rows x columns) accepted", type=int)
+    flag("--grace-seconds", "on SIGTERM, how long in-flight streams may finish (default 30)", type=float)
+    flag("--tls-cert", "PEM server certificate chain (TLS)", type=Path)
+    flag("--tls-key", "PEM private key of --tls-cert", type=Path)
+    flag("--tls-client-ca", "PEM CA that client certificates must chain to (mutual TLS)", type=Path)
+    flag("--plaintext", "serve without TLS (must be asked for explicitly)", action="store_const", const=True)
+    serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pixelsvc", description="Remove burned-in PHI from DICOM pixel data")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     scan.add_argument("--policy", choices=[p.value for p in Policy], default=Policy.PHI.value)
     scan.add_argument("--device", help="auto, cpu, cuda or cuda:N (default: auto)")
     scan.add_argument("--residual-check", action="store_true", help="re-read masked frames and count leaks")
+    _add_serve_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # pydicom logs each decoder plug-in it tries and its value-validation warnings quote header
     # values (PHI): silence it; a file that fails is reported with our own, PHI-free error

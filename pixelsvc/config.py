@@ -8,6 +8,7 @@ Nothing else in pixelsvc reads the environment or hard-codes a threshold.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -16,13 +17,16 @@ from pixelsvc.types import Policy
 
 __all__ = [
     "DEFAULT_ALLOWLIST",
+    "BatcherConfig",
     "DetConfig",
     "EngineConfig",
     "MaskConfig",
     "PhiConfig",
     "RecConfig",
     "RenderConfig",
+    "ServiceConfig",
     "load_engine_config",
+    "load_service_config",
 ]
 
 
@@ -71,8 +75,9 @@ class DetConfig:
     """How far a shrunk DB kernel is grown back to the text outline (DB paper's D = A*r/L)."""
     min_box_side: int = 3
     """Boxes with a side shorter than this (detector pixels) are discarded as noise."""
-    batch_size: int = 8
-    """Frames per detector forward pass."""
+    batch_size: int = 0
+    """Frames per detector forward pass; 0 picks per device: 1 on CPU (larger batches were
+    slower there, see bench/RESULTS.md), 16 on CUDA."""
     tile_overlap: int = 64
     """Overlap in source pixels between tiles when a frame is too large to detect at once."""
     tile_above: int = 2600
@@ -86,7 +91,7 @@ class DetConfig:
         _check_range(self, "box_thresh", 0.01, 0.99)
         _check_range(self, "unclip_ratio", 0.5, 4.0)
         _check_range(self, "min_box_side", 1, 64)
-        _check_range(self, "batch_size", 1, 256)
+        _check_range(self, "batch_size", 0, 256)
         _check_range(self, "tile_overlap", 0, 512)
         _check_range(self, "tile_above", 256, 65536)
         if self.max_side % 32:
@@ -266,6 +271,141 @@ class EngineConfig:
         _check_range(self, "max_frame_pixels", 1, 1_000_000_000)
 
 
+@dataclass(frozen=True, slots=True)
+class BatcherConfig:
+    """How the service packs frames from all streams into device batches (Triton's dynamic-batcher knobs).
+
+    A batch is formed when `max_batch_frames` frames or `max_batch_pixels` pixels are queued, or
+    when the oldest queued frame has waited `max_wait_ms`, whichever comes first.
+    """
+
+    max_batch_frames: int = 16
+    """Most frames in one batch. Larger batches raise device throughput until the device is busy;
+    past that they only add latency."""
+    max_batch_pixels: int = 16_777_216
+    """Most source pixels (rows x cols) in one batch: this, not the frame count, bounds the device
+    memory one batch needs, so a batch of large radiographs stays as safe as one of small CT slices.
+    A single frame larger than this still runs, alone."""
+    max_wait_ms: float = 5.0
+    """Longest time the oldest queued frame waits for company before a partial batch runs. Derive it
+    from the latency target: keep it well under (p99 target - batch run time); 0 never waits."""
+    max_queued_frames: int = 256
+    """Frames that may wait across all streams; beyond this a submit is refused at once
+    (RESOURCE_EXHAUSTED) instead of queueing without bound. Size it to a few batches: more only
+    adds latency, and the queue depth is the autoscaler's signal to add replicas."""
+
+    def __post_init__(self) -> None:
+        _check_range(self, "max_batch_frames", 1, 1024)
+        _check_range(self, "max_batch_pixels", 1, None)
+        _check_range(self, "max_wait_ms", 0.0, 10_000.0)
+        _check_range(self, "max_queued_frames", 1, 1_000_000)
+        self.verify_queue()
+
+    def verify_queue(self) -> None:
+        """The queue must hold at least one full batch, or the frame trigger could never fire."""
+        if self.max_queued_frames < self.max_batch_frames:
+            raise ConfigError(
+                f"BatcherConfig.max_queued_frames = {self.max_queued_frames} is smaller than "
+                f"max_batch_frames = {self.max_batch_frames}, so a full batch can never form; raise "
+                f"max_queued_frames to at least {self.max_batch_frames} or lower max_batch_frames"
+            )
+
+
+_MIB = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """The gRPC service: listening sockets, message limits, TLS, shutdown, and the nested batcher and engine.
+
+    Transport security is explicit: give `tls_cert` and `tls_key` (plus `tls_client_ca` for mutual
+    TLS), or set `plaintext` to serve without TLS (a sidecar or mesh terminates it). The server
+    refuses to start with neither (see `verify_transport`).
+    """
+
+    host: str = "[::]"
+    """Address to listen on ('[::]' for every interface, '127.0.0.1' for local only)."""
+    port: int = 50051
+    """gRPC port; 0 picks a free port (the server logs and returns the one it bound)."""
+    metrics_port: int = 9464
+    """Prometheus /metrics HTTP port, served apart from gRPC; 0 disables the HTTP endpoint."""
+    max_message_bytes: int = 8 * _MIB
+    """Largest gRPC message accepted or sent. Frames travel in chunks, so this bounds memory per
+    message, not the frame size; it must leave room for one chunk plus the message envelope."""
+    max_chunk_bytes: int = 4 * _MIB
+    """Largest `FrameChunk.data` accepted, and the size masked frames are sent back in."""
+    max_frame_pixels: int = 64_000_000
+    """Frames whose rows x columns exceed this are refused from the header, before any allocation."""
+    max_frame_bytes: int = 256 * _MIB
+    """Frames whose byte size (rows x columns x samples x bytes per sample) exceeds this are refused
+    from the header: one stream can never make the server allocate more than this per frame."""
+    window_frames: int = 4
+    """Frames of one stream that may be in the batcher at once. More than 1 lets a stream's frames
+    share a batch; results still go out in frame order."""
+    dedup_window: int = 8
+    """A frame identical to one of the stream's last `dedup_window` distinct frames (content hash)
+    reuses that frame's analysis instead of being batched again (static cine loops). Only these
+    results are held in memory per stream; 0 disables (so does EngineConfig.dedup_frames=False)."""
+    grace_seconds: float = 30.0
+    """On SIGTERM, how long in-flight streams may take to finish before they are cancelled (keep it
+    under the pod's terminationGracePeriodSeconds)."""
+    tls_cert: Path | None = None
+    """PEM server certificate chain; with `tls_key`, enables TLS."""
+    tls_key: Path | None = None
+    """PEM private key of `tls_cert`."""
+    tls_client_ca: Path | None = None
+    """PEM CA bundle; when given, clients must present a certificate it signed (mutual TLS)."""
+    plaintext: bool = False
+    """Serve without TLS. Must be asked for explicitly; never combined with certificate paths."""
+    batcher: BatcherConfig = field(default_factory=BatcherConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+
+    def __post_init__(self) -> None:
+        _check_range(self, "port", 0, 65535)
+        _check_range(self, "metrics_port", 0, 65535)
+        _check_range(self, "max_message_bytes", 64 * 1024, 1 << 30)
+        _check_range(self, "max_chunk_bytes", 1024, 1 << 30)
+        _check_range(self, "max_frame_pixels", 1, 1_000_000_000)
+        _check_range(self, "max_frame_bytes", 1, 1 << 34)
+        _check_range(self, "window_frames", 1, 1024)
+        _check_range(self, "dedup_window", 0, 4096)
+        _check_range(self, "grace_seconds", 0.0, 3600.0)
+        for name in ("tls_cert", "tls_key", "tls_client_ca"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))
+        self.verify_limits()
+
+    def verify_limits(self) -> None:
+        """A chunk plus its envelope must fit in one message, or no frame could ever be sent."""
+        envelope = 16 * 1024
+        if self.max_chunk_bytes + envelope > self.max_message_bytes:
+            raise ConfigError(
+                f"ServiceConfig.max_chunk_bytes = {self.max_chunk_bytes} does not fit in max_message_bytes = "
+                f"{self.max_message_bytes} with {envelope} bytes of message envelope; raise max_message_bytes "
+                f"to at least {self.max_chunk_bytes + envelope} or lower max_chunk_bytes"
+            )
+
+    def verify_transport(self) -> None:
+        """TLS paths and the plaintext flag must agree; called when the server starts.
+
+        Raises:
+            ConfigError: neither TLS nor plaintext was chosen, or the choice is incomplete.
+        """
+        if self.plaintext and (self.tls_cert or self.tls_key or self.tls_client_ca):
+            raise ConfigError("ServiceConfig.plaintext is set together with TLS paths; choose one: drop "
+                              "--plaintext (PIXELSVC_PLAINTEXT) or the --tls-* paths (PIXELSVC_TLS_*)")
+        if self.plaintext:
+            return
+        if self.tls_cert is None or self.tls_key is None:
+            raise ConfigError("no transport security chosen: give --tls-cert and --tls-key (PIXELSVC_TLS_CERT, "
+                              "PIXELSVC_TLS_KEY), or --plaintext (PIXELSVC_PLAINTEXT=1) to serve without TLS")
+        for name in ("tls_cert", "tls_key", "tls_client_ca"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ConfigError(f"ServiceConfig.{name} = {str(path)!r} is not a readable file")
+
+
 _ENV_PREFIX = "PIXELSVC_"
 
 
@@ -295,3 +435,51 @@ def load_engine_config(environ: dict[str, str] | None = None, **overrides: objec
             values[f.name] = raw
     values.update(overrides)
     return replace(EngineConfig(), **values)
+
+
+def _env_values(cls: type, env: Mapping[str, str], skip: tuple[str, ...] = ()) -> dict[str, object]:
+    """Parse ``PIXELSVC_<FIELD>`` for each scalar field of a config dataclass, typed by its default."""
+    values: dict[str, object] = {}
+    defaults = cls()
+    for f in fields(cls):
+        name = _ENV_PREFIX + f.name.upper()
+        raw = env.get(name)
+        if raw is None or f.name in skip:
+            continue
+        default = getattr(defaults, f.name)
+        try:
+            if isinstance(default, bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif isinstance(default, int):
+                values[f.name] = int(raw)
+            elif isinstance(default, float):
+                values[f.name] = float(raw)
+            elif "Path" in str(f.type):
+                values[f.name] = Path(raw) if raw else None
+            else:
+                values[f.name] = raw
+        except ValueError:
+            kind = "an integer" if isinstance(default, int) else "a number"
+            raise ConfigError(f"{name} = {raw!r} is not {kind}") from None
+    return values
+
+
+def load_service_config(environ: Mapping[str, str] | None = None, *, engine: Mapping[str, object] | None = None,
+                        batcher: Mapping[str, object] | None = None, **overrides: object) -> ServiceConfig:
+    """Build the service's whole config: defaults, then ``PIXELSVC_*`` variables, then overrides (CLI flags).
+
+    Every field of ServiceConfig, BatcherConfig and EngineConfig has one variable named after it:
+    ``PIXELSVC_PORT``, ``PIXELSVC_TLS_CERT``, ``PIXELSVC_PLAINTEXT=1``, ``PIXELSVC_MAX_BATCH_FRAMES``,
+    ``PIXELSVC_MAX_WAIT_MS``, ``PIXELSVC_DEVICE``. ``PIXELSVC_MAX_FRAME_PIXELS`` sets both the service's
+    and the engine's limit.
+
+    >>> load_service_config({"PIXELSVC_PORT": "6000", "PIXELSVC_PLAINTEXT": "1"}).port
+    6000
+    """
+    env = os.environ if environ is None else environ
+    engine_config = load_engine_config(dict(env), **dict(engine or {}))
+    batcher_values = _env_values(BatcherConfig, env)
+    batcher_values.update(batcher or {})
+    values = _env_values(ServiceConfig, env, skip=("batcher", "engine"))
+    values.update(overrides)
+    return ServiceConfig(**values, batcher=BatcherConfig(**batcher_values), engine=engine_config)  # type: ignore[arg-type]

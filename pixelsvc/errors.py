@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 __all__ = [
+    "BatcherStoppedError",
     "ConfigError",
     "DecodeError",
     "InvalidFrameError",
     "ModelError",
     "NotDicomError",
     "PixelsvcError",
+    "QueueFullError",
     "UnsupportedEncodingError",
 ]
 
@@ -39,3 +41,17 @@ class NotDicomError(DecodeError):
 
 class UnsupportedEncodingError(DecodeError):
     """The transfer syntax or pixel encoding has no decoder installed here."""
+
+
+class QueueFullError(PixelsvcError):
+    """The batcher's queue holds `max_queued_frames` frames: back off and retry, or add replicas.
+
+    The service answers RESOURCE_EXHAUSTED; nothing was queued, so a retry is safe.
+    """
+
+
+class BatcherStoppedError(PixelsvcError, RuntimeError):
+    """The batcher is not running (not started, or shutting down): retry on another replica.
+
+    The service answers UNAVAILABLE.
+    """

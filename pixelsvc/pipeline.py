@@ -126,6 +126,9 @@ class Engine:
         self.device = pick_device(self.config.device)
         if self.config.cpu_threads and self.device.type == "cpu":
             torch.set_num_threads(self.config.cpu_threads)
+        if self.config.det.batch_size == 0:  # per-device default
+            auto = replace(self.config.det, batch_size=1 if self.device.type == "cpu" else 16)
+            self.config = replace(self.config, det=auto)
         det_spec = get_spec(self.config.det.model, "det")
         rec_spec = get_spec(self.config.rec.model, "rec")
         cache = self.config.cache_dir

@@ -30,6 +30,10 @@ __all__ = ["CTCDecoder", "Crop", "TextRecognizer", "charset_from_metadata"]
 
 _MIN_CROP_WIDTH = 8
 """Crops are at least this wide after resizing: the network downsamples width by 8."""
+_MAX_PAD_RATIO = 1.5
+"""A recogniser batch holds crops whose widths differ by at most this factor."""
+_WIDTH_STEP = 32
+"""Batch widths are rounded up to a multiple of this (zero padding on the right)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,19 +103,41 @@ class TextRecognizer:
         for index, key in enumerate(keys):
             unique.setdefault(key, index)
         self.crops_read += len(unique)
-        order = sorted(unique.values(), key=lambda i: pixels[i].shape[1] / max(1, pixels[i].shape[0]))
+        firsts = list(unique.values())
         decoded: dict[str, tuple[str, float]] = {}
-        for start in range(0, len(order), self.config.batch_size):
-            chunk = order[start:start + self.config.batch_size]
-            for index, result in zip(chunk, self._read_batch([pixels[i] for i in chunk]), strict=True):
+        for batch in self._batches([pixels[i] for i in firsts]):
+            chosen = [firsts[j] for j in batch]
+            for index, result in zip(chosen, self._read_batch([pixels[i] for i in chosen]), strict=True):
                 decoded[keys[index]] = result
         return [TextRead(crop.box, *decoded[key]) for crop, key in zip(crops, keys, strict=True)]
+
+    def _batches(self, crops: Sequence[np.ndarray]) -> list[list[int]]:
+        """Indices of `crops` grouped into batches of similar resized width.
+
+        A batch is padded to its widest crop, so a 40-pixel label batched with a full
+        header line would cost as much as the line: sorting by width and starting a new
+        batch when the width grows past `_MAX_PAD_RATIO` of the batch's narrowest crop keeps
+        padding small.
+        """
+        widths = [self._resized_width(c) for c in crops]
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for index in sorted(range(len(crops)), key=widths.__getitem__):
+            if current and (len(current) >= self.config.batch_size
+                            or widths[index] > _MAX_PAD_RATIO * widths[current[0]]):
+                batches.append(current)
+                current = []
+            current.append(index)
+        if current:
+            batches.append(current)
+        return batches
 
     def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """Crops -> one (batch, 3, height, widest) float32 array, right-padded with zeros."""
         height = self.config.height
         widths = [self._resized_width(c) for c in crops]
-        batch = np.zeros((len(crops), 3, height, max(widths)), dtype=np.float32)
+        padded = -(-max(widths) // _WIDTH_STEP) * _WIDTH_STEP  # few distinct shapes: kernels are reused
+        batch = np.zeros((len(crops), 3, height, padded), dtype=np.float32)
         for row, (crop, width) in enumerate(zip(crops, widths, strict=True)):
             resized = cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR)
             bgr = resized[:, :, ::-1].astype(np.float32)

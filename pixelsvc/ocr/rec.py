@@ -30,10 +30,8 @@ __all__ = ["CTCDecoder", "Crop", "TextRecognizer", "charset_from_metadata"]
 
 _MIN_CROP_WIDTH = 8
 """Crops are at least this wide after resizing: the network downsamples width by 8."""
-_MAX_PAD_RATIO = 1.5
-"""A recogniser batch holds crops whose widths differ by at most this factor."""
 _WIDTH_STEP = 32
-"""Batch widths are rounded up to a multiple of this (zero padding on the right)."""
+"""Crop widths are rounded up to a multiple of this (zero padding on the right)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,32 +110,26 @@ class TextRecognizer:
         return [TextRead(crop.box, *decoded[key]) for crop, key in zip(crops, keys, strict=True)]
 
     def _batches(self, crops: Sequence[np.ndarray]) -> list[list[int]]:
-        """Indices of `crops` grouped into batches of similar resized width.
+        """Indices of `crops` grouped into batches of one padded width.
 
-        A batch is padded to its widest crop, so a 40-pixel label batched with a full
-        header line would cost as much as the line: sorting by width and starting a new
-        batch when the width grows past `_MAX_PAD_RATIO` of the batch's narrowest crop keeps
-        padding small.
+        A crop is padded on the right to its width rounded up to `_WIDTH_STEP`, and only
+        crops of the same padded width share a batch. The recogniser sees every crop
+        through its whole width (attention mixes columns), so this makes each read
+        independent of which other crops were batched with it: the service, which batches
+        frames from many streams, reads exactly what the in-process engine reads. It also
+        keeps padding under `_WIDTH_STEP` pixels per crop.
         """
-        widths = [self._resized_width(c) for c in crops]
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for index in sorted(range(len(crops)), key=widths.__getitem__):
-            if current and (len(current) >= self.config.batch_size
-                            or widths[index] > _MAX_PAD_RATIO * widths[current[0]]):
-                batches.append(current)
-                current = []
-            current.append(index)
-        if current:
-            batches.append(current)
-        return batches
+        by_width: dict[int, list[int]] = {}
+        for index, crop in enumerate(crops):
+            by_width.setdefault(_padded(self._resized_width(crop)), []).append(index)
+        size = self.config.batch_size
+        return [group[i:i + size] for _, group in sorted(by_width.items()) for i in range(0, len(group), size)]
 
     def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         """Crops -> one (batch, 3, height, widest) float32 array, right-padded with zeros."""
         height = self.config.height
         widths = [self._resized_width(c) for c in crops]
-        padded = -(-max(widths) // _WIDTH_STEP) * _WIDTH_STEP  # few distinct shapes: kernels are reused
-        batch = np.zeros((len(crops), 3, height, padded), dtype=np.float32)
+        batch = np.zeros((len(crops), 3, height, _padded(max(widths))), dtype=np.float32)
         for row, (crop, width) in enumerate(zip(crops, widths, strict=True)):
             resized = cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR)
             bgr = resized[:, :, ::-1].astype(np.float32)
@@ -154,6 +146,10 @@ class TextRecognizer:
         rows, cols = crop.shape[:2]
         width = math.ceil(self.config.height * cols / max(1, rows))
         return int(min(self.config.max_width, max(_MIN_CROP_WIDTH, width)))
+
+
+def _padded(width: int) -> int:
+    return -(-width // _WIDTH_STEP) * _WIDTH_STEP
 
 
 def _cut(crop: Crop) -> np.ndarray:

@@ -67,3 +67,13 @@ def test_text_is_never_in_repr(engine):
     [read] = engine.recognizer.recognise([Crop(TextBox(*t.box), view.image)])
     assert read.text and read.text not in repr(read)
     assert np.all(view.image >= 0)
+
+
+def test_reads_do_not_depend_on_what_else_is_in_the_batch(engine):
+    synth = make_frame(81, 320, 480, bits=8, sizes=(9, 20))
+    view = engine.renderer.render(synth.frame)[0]
+    crops = [Crop(TextBox(t.box[0] - 3, t.box[1] - 3, t.box[2] + 3, t.box[3] + 3), view.image)
+             for t in synth.texts]
+    together = engine.recognizer.recognise(crops, dedup=False)
+    alone = [engine.recognizer.recognise([c], dedup=False)[0] for c in crops]
+    assert [(r.text, r.confidence) for r in together] == [(r.text, r.confidence) for r in alone]

@@ -8,6 +8,7 @@ concurrency (no asyncio plugin needed).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
@@ -41,6 +42,10 @@ class RunningServer:
         """Run a coroutine on the server's loop (e.g. to read state the loop owns)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
+    def run_soon(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start a coroutine on the server's loop without waiting for it."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
     def channel(self) -> grpc.Channel:
         return grpc.insecure_channel(self.address)
 
@@ -52,27 +57,38 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(config: ServiceConfig, engine: Engine | None) -> Iterator[RunningServer]:
-    """Start a PixelServer on its own event-loop thread; drain and stop it on exit."""
+def loop_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running on a daemon thread (the server's home in these tests)."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="test-server-loop", daemon=True)
     thread.start()
-
-    async def boot() -> PixelServer:
-        server = PixelServer(config, engine)
-        await server.start()
-        await server.load()
-        return server
-
-    server = asyncio.run_coroutine_threadsafe(boot(), loop).result(120)
-    assert server.port is not None
     try:
-        yield RunningServer(server, loop, server.port)
+        yield loop
     finally:
-        asyncio.run_coroutine_threadsafe(server.stop(grace=1.0), loop).result(60)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+@contextmanager
+def running_server(config: ServiceConfig, engine: Engine | None, load: bool = True,
+                   **kwargs: Any) -> Iterator[RunningServer]:
+    """Start a PixelServer (and load it, unless `load` is False) on its own loop; drain and stop it on exit."""
+    with loop_thread() as loop:
+
+        async def boot() -> PixelServer:
+            server = PixelServer(config, engine, **kwargs)
+            await server.start()
+            if load:
+                await server.load()
+            return server
+
+        server = asyncio.run_coroutine_threadsafe(boot(), loop).result(120)
+        assert server.port is not None
+        try:
+            yield RunningServer(server, loop, server.port)
+        finally:
+            asyncio.run_coroutine_threadsafe(server.stop(grace=1.0), loop).result(60)
 
 
 def local_config(engine: Engine, **overrides: Any) -> ServiceConfig:
@@ -83,8 +99,6 @@ def local_config(engine: Engine, **overrides: Any) -> ServiceConfig:
         engine=engine.config)
     values.update(overrides)
     return ServiceConfig(**values)
-
-
 
 
 def free_port() -> int:

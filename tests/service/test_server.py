@@ -110,6 +110,30 @@ def test_health_serving_and_reflection(server: RunningServer) -> None:
     assert SERVICE_NAME in services and "grpc.health.v1.Health" in services
 
 
+def test_not_serving_while_models_load(engine: Engine) -> None:
+    """Health is NOT_SERVING and RPCs are UNAVAILABLE until the models are loaded; then SERVING."""
+    loaded = threading.Event()
+
+    def slow_factory(_config: object) -> Engine:
+        loaded.wait(60)
+        return engine
+
+    request = health_pb2.HealthCheckRequest(service=SERVICE_NAME)
+    with running_server(local_config(engine), None, load=False, engine_factory=slow_factory) as loading, \
+            loading.channel() as channel:
+        loading_done = loading.run_soon(loading.server.load())
+        health = health_pb2_grpc.HealthStub(channel)
+        assert health.Check(request, timeout=10).status == health_pb2.HealthCheckResponse.NOT_SERVING
+        with pytest.raises(grpc.RpcError) as early:
+            loading.stub(channel).RedactFrame(wire.frame_request(_blank()), timeout=10)
+        assert early.value.code() == grpc.StatusCode.UNAVAILABLE and "loading" in (early.value.details() or "")
+        loaded.set()
+        loading_done.result(60)
+        assert health.Check(request, timeout=10).status == health_pb2.HealthCheckResponse.SERVING
+        loading.run(loading.server.health.enter_graceful_shutdown())  # the first step of a drain
+        assert health.Check(request, timeout=10).status == health_pb2.HealthCheckResponse.NOT_SERVING
+
+
 def test_concurrent_streams_match_engine_and_batch_across_streams(server: RunningServer, engine: Engine) -> None:
     clients = [_series(1000 + 10 * k) for k in range(4)]
     expected = [engine.process(frames, context, Policy.PHI) for frames, context in clients]

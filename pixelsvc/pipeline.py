@@ -42,7 +42,15 @@ from pixelsvc.types import (
     TextRead,
 )
 
-__all__ = ["SUPPORTED_PHOTOMETRICS", "Engine", "EngineStats", "pick_device", "validate_frame"]
+__all__ = [
+    "SUPPORTED_PHOTOMETRICS",
+    "Engine",
+    "EngineStats",
+    "frame_digest",
+    "pick_device",
+    "reuse_result",
+    "validate_frame",
+]
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +182,7 @@ class Engine:
         for index, frame in enumerate(frames):
             source = first_of[index]
             if source != index:  # identical to an earlier frame: reuse its analysis and mask
-                earlier = finished[source]
-                results.append(FrameResult(
-                    frame.key, earlier.verdicts,
-                    MaskedFrame(frame, earlier.masked.pixels, earlier.masked.boxes, earlier.masked.changed),
-                    deduplicated=True,
-                ))
+                results.append(reuse_result(frame, finished[source]))
                 continue
             result = self.finish(frame, by_unique[id(frame)], context, policy)
             finished[index] = result
@@ -241,7 +244,7 @@ class Engine:
         seen: dict[bytes, int] = {}
         first_of, unique = [], []
         for index, frame in enumerate(frames):
-            digest = _frame_digest(frame)
+            digest = frame_digest(frame)
             if digest not in seen:
                 seen[digest] = index
                 unique.append(frame)
@@ -279,11 +282,28 @@ class Engine:
                 self._stats.seconds[stage] += elapsed
 
 
-def _frame_digest(frame: Frame) -> bytes:
+def frame_digest(frame: Frame) -> bytes:
+    """Content hash of a frame: equal digests mean the pipeline gives equal results.
+
+    Everything masking depends on is hashed: the pixels, their dtype and shape, the
+    photometric interpretation and bits stored (they set the fill value).
+    """
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{frame.pixels.dtype}{frame.pixels.shape}{frame.photometric}".encode())
-    digest.update(np.ascontiguousarray(frame.pixels).data)
+    digest.update(f"{frame.pixels.dtype.str}{frame.pixels.shape}{frame.photometric}{frame.bits_stored}".encode())
+    digest.update(memoryview(np.ascontiguousarray(frame.pixels)).cast("B"))
     return digest.digest()
+
+
+def reuse_result(frame: Frame, source: FrameResult) -> FrameResult:
+    """The result of a frame identical to an earlier one: that frame's verdicts and mask, under this key.
+
+    A masked source shares its masked array (read-only); an unmasked frame keeps its own
+    original pixels.
+    """
+    masked = source.masked
+    pixels = masked.pixels if masked.changed else frame.pixels
+    return FrameResult(frame.key, source.verdicts, MaskedFrame(frame, pixels, masked.boxes, masked.changed),
+                       deduplicated=True)
 
 
 def _crops_from_views(views: Sequence[RenderedFrame], boxes_per_view: Sequence[list[TextBox]]) -> list[Crop]:

@@ -21,7 +21,6 @@ no PHI. Messages name fields, sizes and frame indices, never header values or te
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import logging
 import time
@@ -36,9 +35,9 @@ import numpy as np
 
 from pixelsvc.config import ServiceConfig
 from pixelsvc.errors import BatcherStoppedError, InvalidFrameError, QueueFullError
-from pixelsvc.pipeline import Engine, validate_frame
+from pixelsvc.pipeline import Engine, frame_digest, reuse_result, validate_frame
 from pixelsvc.service.metrics import HOST_STAGES, ServiceMetrics
-from pixelsvc.types import Frame, FrameResult, MaskedFrame, PhiContext, Policy, TextBox, TextRead
+from pixelsvc.types import Frame, FrameResult, PhiContext, Policy, TextBox, TextRead
 from pixelsvc.v1 import redactor_pb2 as pb
 from pixelsvc.v1 import redactor_pb2_grpc as pb_grpc
 
@@ -258,14 +257,6 @@ def _result_message(result: FrameResult, spec: FrameSpec, return_text: bool) -> 
                           deduplicated=result.deduplicated)
 
 
-def _dedup_of(frame: Frame, source: FrameResult) -> FrameResult:
-    """An identical frame's result: the earlier frame's verdicts and mask, under this frame's key."""
-    masked = source.masked
-    pixels = masked.pixels if masked.changed else frame.pixels
-    return FrameResult(frame.key, source.verdicts, MaskedFrame(frame, pixels, masked.boxes, masked.changed),
-                       deduplicated=True)
-
-
 # --- one stream ----------------------------------------------------------------------------
 
 
@@ -463,8 +454,8 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
         digest = b""
         window = self._config.dedup_window if self._engine and self._engine.config.dedup_frames else 0
         if window:
-            digest = (await asyncio.to_thread(_digest, frame) if frame.pixels.nbytes > _HASH_IN_THREAD_BYTES
-                      else _digest(frame))
+            digest = (await asyncio.to_thread(frame_digest, frame) if frame.pixels.nbytes > _HASH_IN_THREAD_BYTES
+                      else frame_digest(frame))
             earlier = stream.recent.get(digest)
         if earlier is not None:
             stream.recent.move_to_end(digest)
@@ -488,7 +479,7 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
 
     async def _duplicate(self, frame: Frame, earlier: asyncio.Task[FrameResult]) -> FrameResult:
         # shield: cancelling this frame must not cancel the frame it copies (the stream cancels both anyway)
-        return _dedup_of(frame, await asyncio.shield(earlier))
+        return reuse_result(frame, await asyncio.shield(earlier))
 
     def _finish(self, frame: Frame, reads: list[TextRead], stream: _Stream) -> FrameResult:
         """Classify and mask in a worker thread (CPU work that must not block the event loop)."""
@@ -529,10 +520,3 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
     def _policy(self, header: pb.SeriesHeader) -> Policy:
         assert self._engine is not None
         return _POLICY.get(header.policy, self._engine.config.policy)
-
-
-def _digest(frame: Frame) -> bytes:
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{frame.pixels.dtype.str}{frame.pixels.shape}{frame.photometric}{frame.bits_stored}".encode())
-    digest.update(memoryview(np.ascontiguousarray(frame.pixels)).cast("B"))
-    return digest.digest()

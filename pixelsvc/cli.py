@@ -1,8 +1,12 @@
-"""Command line: `pixelsvc scan` runs the embedded engine over DICOM files; `pixelsvc serve` runs the gRPC service.
+"""Command line: `pixelsvc redact` de-identifies DICOM files; `serve` runs the gRPC service.
 
-`scan` decodes every frame, finds and classifies burned-in text and writes one JSON line
-per input file (boxes, labels, rule names; never the text). It writes no DICOM: the
-de-identifying `redact` client is a separate piece of work.
+`redact` reads files and folders, sends every frame to the pixel step (the embedded
+engine by default, or a `pixelsvc serve` with --server), de-identifies the header
+(PS3.15) and writes ``OUTDIR/<patient pseudonym>/<study>/<series>/<sop>.dcm``, with
+one JSON report line per input (boxes, labels, rule names; never the text).
+
+`preview` draws one frame before and after masking, boxes coloured by label.
+`scan` runs the embedded engine and writes only the report (an audit, no DICOM out).
 
 `serve` starts the pixelsvc.v1 gRPC server. Every flag has a ``PIXELSVC_*`` environment
 variable (shown in --help); flags override variables, which override defaults.
@@ -11,16 +15,19 @@ variable (shown in --help); flags override variables, which override defaults.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pixelsvc.config import load_engine_config
-from pixelsvc.errors import NotDicomError, PixelsvcError
+from pixelsvc.errors import ConfigError, NotDicomError, PixelsvcError
 from pixelsvc.types import Policy
 
 __all__ = ["main"]
@@ -83,6 +90,131 @@ def _scan(args: argparse.Namespace) -> int:
     return 1 if counts.get("failed") else 0
 
 
+def _engine(device: str | None) -> Any:
+    """The embedded engine (torch is imported only when one is needed)."""
+    from pixelsvc.pipeline import Engine
+
+    return Engine(load_engine_config(**({"device": device} if device else {})))
+
+
+def _channel_credentials(args: argparse.Namespace) -> object | None:
+    """TLS by default (system roots or --tls-ca); plaintext only when asked for."""
+    import grpc
+
+    if args.plaintext:
+        if args.tls_ca or args.tls_cert or args.tls_key:
+            raise ConfigError("--plaintext cannot be combined with --tls-ca/--tls-cert/--tls-key")
+        return None
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ConfigError("--tls-cert and --tls-key go together (mutual TLS)")
+    return grpc.ssl_channel_credentials(
+        root_certificates=args.tls_ca.read_bytes() if args.tls_ca else None,
+        private_key=args.tls_key.read_bytes() if args.tls_key else None,
+        certificate_chain=args.tls_cert.read_bytes() if args.tls_cert else None,
+    )
+
+
+def _read_pseudonyms(path: Path) -> dict[str, tuple[str, str]]:
+    """original_patient_id,new_patient_name,new_patient_id rows (a header row is allowed)."""
+    import csv
+
+    mapping: dict[str, tuple[str, str]] = {}
+    with path.open(newline="", encoding="utf-8") as f:
+        for number, row in enumerate(csv.reader(f), start=1):
+            if not row or (number == 1 and row[0].strip().lower() in ("patient_id", "original_patient_id")):
+                continue
+            if len(row) != 3 or not all(cell.strip() for cell in row):
+                raise ConfigError(f"--pseudonyms line {number}: expected original_id,new_name,new_id")
+            mapping[row[0].strip()] = (row[1].strip(), row[2].strip())
+    return mapping
+
+
+def _redact(args: argparse.Namespace) -> int:
+    from pixelsvc.client.batch import iter_inputs, load_key, run_batch
+    from pixelsvc.client.headers import HeaderDeidentifier
+    from pixelsvc.client.redact import EmbeddedBackend, FileRedactor, RemoteBackend
+
+    try:
+        key, key_path, created = load_key(args.key_file, args.out)
+        pseudonyms = _read_pseudonyms(args.pseudonyms) if args.pseudonyms else None
+        deidentifier = HeaderDeidentifier(key, pseudonyms=pseudonyms)
+        if args.server:
+            backend = RemoteBackend(args.server, credentials=_channel_credentials(args), timeout_s=args.timeout)
+        else:
+            backend = EmbeddedBackend(_engine(args.device))
+    except (PixelsvcError, ValueError, OSError) as exc:
+        print(f"pixelsvc redact: {exc}", file=sys.stderr)
+        return 2
+    if created:
+        print(f"pixelsvc redact: created a new key in {key_path}; keep it secret and reuse it "
+              "(--key-file) for files that must get the same pseudonyms and UIDs", file=sys.stderr)
+    inputs = list(iter_inputs(args.inputs, skip_under=args.out))
+    args.out.mkdir(parents=True, exist_ok=True)
+    redactor = FileRedactor(backend, deidentifier, args.out, Policy(args.policy))
+    workers = args.workers or (4 if args.server else 1)
+    report = args.report.open("w", encoding="utf-8") if args.report else None
+    try:
+        summary = run_batch(redactor, inputs, report=report, workers=workers, resume=args.resume,
+                            progress=None if args.no_progress else sys.stderr)
+    finally:
+        if report:
+            report.close()
+        if isinstance(backend, RemoteBackend):
+            backend.close()
+    print(f"{summary.line()} with the {backend.name} pixel step; outputs in {args.out}")
+    return 1 if summary.failed else 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from pixelsvc.client.preview import preview_image, write_png
+    from pixelsvc.dicom.decode import iter_frames, phi_context, read_dataset
+
+    try:
+        ds = read_dataset(args.file)
+        frames = iter_frames(ds, "preview")
+        frame = next(itertools.islice(frames, args.frame, None), None) if args.frame >= 0 else None
+        if frame is None:
+            raise ConfigError(f"--frame {args.frame} is past the last frame")
+        result = _engine(args.device).process([frame], phi_context(ds), Policy(args.policy))[0]
+        write_png(preview_image(frame, result), args.out)
+    except PixelsvcError as exc:
+        print(f"pixelsvc preview: {exc}", file=sys.stderr)
+        return 1
+    masked = sum(v.mask for v in result.verdicts)
+    print(f"frame {args.frame}: {len(result.verdicts)} text regions, {masked} masked; preview in {args.out}")
+    return 0
+
+
+def _add_redact_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    redact = sub.add_parser("redact", help="de-identify DICOM files: pixels and headers (embedded engine by default)",
+                            description="De-identify DICOM files and folders into OUTDIR.")
+    redact.add_argument("inputs", nargs="+", type=Path, help="DICOM files or folders (recursive)")
+    redact.add_argument("--out", type=Path, required=True, help="output folder")
+    redact.add_argument("--report", type=Path, help="write one JSON line per input here")
+    redact.add_argument("--policy", choices=[p.value for p in Policy], default=Policy.PHI.value)
+    redact.add_argument("--key-file", type=Path,
+                        help="secret for pseudonyms, UIDs and date shifts (default: OUTDIR.key, created once)")
+    redact.add_argument("--pseudonyms", type=Path, help="CSV of original_id,new_name,new_id to use as pseudonyms")
+    redact.add_argument("--workers", type=int, default=0, help="files in flight (default 1 embedded, 4 --server)")
+    redact.add_argument("--resume", action="store_true", help="skip inputs whose output already exists")
+    redact.add_argument("--device", help="embedded engine device: auto, cpu, cuda or cuda:N (default auto)")
+    redact.add_argument("--server", help="HOST:PORT (or dns:///host:port) of a pixelsvc serve to use")
+    redact.add_argument("--timeout", type=float, default=600.0, help="seconds per file with --server")
+    redact.add_argument("--tls-ca", type=Path, help="PEM CA for the server certificate (default: system roots)")
+    redact.add_argument("--tls-cert", type=Path, help="PEM client certificate (mutual TLS)")
+    redact.add_argument("--tls-key", type=Path, help="PEM key of --tls-cert")
+    redact.add_argument("--plaintext", action="store_true", help="connect without TLS (loopback, tests)")
+    redact.add_argument("--no-progress", action="store_true", help="no progress line on the terminal")
+
+    preview = sub.add_parser("preview", help="one frame before and after masking, boxes coloured by label")
+    preview.add_argument("file", type=Path, help="a DICOM file")
+    preview.add_argument("--out", type=Path, required=True,
+                         help="PNG to write (mode 0600: its left half is the original frame, with its PHI)")
+    preview.add_argument("--frame", type=int, default=0, help="frame index (default 0)")
+    preview.add_argument("--policy", choices=[p.value for p in Policy], default=Policy.PHI.value)
+    preview.add_argument("--device", help="auto, cpu, cuda or cuda:N (default auto)")
+
+
 def _serve(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -140,6 +272,7 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pixelsvc", description="Remove burned-in PHI from DICOM pixel data")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_redact_parsers(sub)
     scan = sub.add_parser("scan", help="find and classify burned-in text (embedded engine, report only)")
     scan.add_argument("inputs", nargs="+", type=Path, help="DICOM files or folders (recursive)")
     scan.add_argument("--report", type=Path, help="write one JSON line per input here")
@@ -150,10 +283,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    import pydicom  # noqa: F401 - importing pydicom resets its logger's level: import it before silencing it
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # pydicom logs each decoder plug-in it tries and its value-validation warnings quote header
     # values (PHI): silence it; a file that fails is reported with our own, PHI-free error
     logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)
+    warnings.filterwarnings("ignore", module="pydicom")  # value-validation warnings quote values
+    if args.command == "redact":
+        return _redact(args)
+    if args.command == "preview":
+        return _preview(args)
     return _scan(args)
 
 

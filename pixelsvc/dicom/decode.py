@@ -73,6 +73,7 @@ __all__ = [
     "frame_info",
     "iter_frames",
     "phi_context",
+    "pixel_decoder",
     "read_dataset",
 ]
 
@@ -530,6 +531,11 @@ def _make_frame(
 
 # ---------------------------------------------------------------------------------
 # Decoders: pydicom's, extended by the plug-ins below
+
+
+def pixel_decoder(info: FrameInfo) -> Decoder:
+    """The decoder `iter_frames` uses for a dataset (the encoder re-decodes what it wrote with it)."""
+    return _decoder_for(info.transfer_syntax_uid, info.bits_allocated)
 
 
 def _decoder_for(transfer_syntax_uid: str, bits_allocated: int) -> Decoder:

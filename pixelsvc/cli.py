@@ -230,7 +230,8 @@ def _serve(args: argparse.Namespace) -> int:
             engine=given("device", "cpu_threads", "cache_dir"),
             batcher=given("max_batch_frames", "max_batch_pixels", "max_wait_ms", "max_queued_frames"),
             **given("host", "port", "metrics_port", "max_message_bytes", "max_chunk_bytes", "max_frame_pixels",
-                    "window_frames", "grace_seconds", "tls_cert", "tls_key", "tls_client_ca", "plaintext"),
+                    "window_frames", "grace_seconds", "max_connection_age_seconds",
+                    "tls_cert", "tls_key", "tls_client_ca", "plaintext"),
         )
         config.verify_transport()
     except PixelsvcError as exc:
@@ -262,6 +263,8 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     flag("--max-chunk-bytes", "largest frame chunk accepted and sent (default 4 MiB)", type=int)
     flag("--max-frame-pixels", "largest frame (rows x columns) accepted", type=int)
     flag("--grace-seconds", "on SIGTERM, how long in-flight streams may finish (default 30)", type=float)
+    flag("--max-connection-age-seconds", "close client connections after this long so they rebalance "
+         "(0: never)", type=float)
     flag("--tls-cert", "PEM server certificate chain (TLS)", type=Path)
     flag("--tls-key", "PEM private key of --tls-cert", type=Path)
     flag("--tls-client-ca", "PEM CA that client certificates must chain to (mutual TLS)", type=Path)

@@ -349,6 +349,9 @@ class ServiceConfig:
     grace_seconds: float = 30.0
     """On SIGTERM, how long in-flight streams may take to finish before they are cancelled (keep it
     under the pod's terminationGracePeriodSeconds)."""
+    max_connection_age_seconds: float = 0.0
+    """Close each client connection after this long (0: never), letting it finish its streams for up
+    to 10 minutes. Round-robin clients then reconnect and reach pods added by a scale-up."""
     tls_cert: Path | None = None
     """PEM server certificate chain; with `tls_key`, enables TLS."""
     tls_key: Path | None = None
@@ -370,6 +373,7 @@ class ServiceConfig:
         _check_range(self, "window_frames", 1, 1024)
         _check_range(self, "dedup_window", 0, 4096)
         _check_range(self, "grace_seconds", 0.0, 3600.0)
+        _check_range(self, "max_connection_age_seconds", 0.0, 7 * 86400.0)
         for name in ("tls_cert", "tls_key", "tls_client_ca"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):

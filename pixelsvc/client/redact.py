@@ -11,6 +11,7 @@ the input is only ever read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -184,6 +185,8 @@ class FileOutcome:
     """Why the file failed or was excluded."""
     pixels: PixelEncoding | None = None
     seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time per client stage: read, decode, pixel_step, headers, encode, write."""
 
     def to_json(self) -> dict[str, Any]:
         line: dict[str, Any] = {
@@ -250,7 +253,9 @@ class FileRedactor:
         return outcome
 
     def _redact(self, path: Path, outcome: FileOutcome, resume: bool) -> None:
-        ds = read_dataset(path)
+        clock = _StageClock(outcome.stage_seconds)
+        with clock("read"):
+            ds = read_dataset(path)
         reason = _exclusion_reason(ds)
         if reason:
             outcome.status, outcome.error = "excluded", reason
@@ -265,21 +270,27 @@ class FileRedactor:
             outcome.status, outcome.output = "resumed", str(target_path)
             return
 
-        frames = list(iter_frames(ds, "client", max_frame_pixels=self.max_frame_pixels))
+        with clock("decode"):
+            frames = list(iter_frames(ds, "client", max_frame_pixels=self.max_frame_pixels))
+            context = phi_context(ds)  # taken before the header is cleaned
         outcome.frames = len(frames)
-        results = self.backend.redact(frames, phi_context(ds), self.policy)  # context before the header is cleaned
+        with clock("pixel_step"):
+            results = self.backend.redact(frames, context, self.policy)
         if len(results) != len(frames):
             raise RedactError(f"pixel step returned {len(results)} results for {len(frames)} frames")
         outcome.regions = [region for result in results for region in result.regions]
 
-        masking = self.policy in (Policy.PHI, Policy.ALL_TEXT)
-        cleaned = self.deidentifier.deidentify(ds, pixels_cleaned=masking).dataset
-        cleaned.SOPInstanceUID = instance_uid
-        _ensure_file_meta(cleaned, ds)
-        outcome.pixels = encode_pixels(cleaned, [result.masked for result in results])
+        with clock("headers"):
+            masking = self.policy in (Policy.PHI, Policy.ALL_TEXT)
+            cleaned = self.deidentifier.deidentify(ds, pixels_cleaned=masking).dataset
+            cleaned.SOPInstanceUID = instance_uid
+            _ensure_file_meta(cleaned, ds)
+        with clock("encode"):
+            outcome.pixels = encode_pixels(cleaned, [result.masked for result in results])
         if target_path != self.output_path_of_clean(cleaned):
             raise RedactError("output path does not match the de-identified UIDs")
-        write_atomic(cleaned, target_path)
+        with clock("write"):
+            write_atomic(cleaned, target_path)
         outcome.output = str(target_path)
         outcome.status = "redacted" if outcome.pixels.frames_rewritten else "clean"
 
@@ -310,6 +321,21 @@ class FileRedactor:
                  _text(cleaned.get("StudyInstanceUID")) or "unknown-study",
                  _text(cleaned.get("SeriesInstanceUID")) or "unknown-series"]
         return self.out_dir.joinpath(*parts, _text(cleaned.get("SOPInstanceUID")) + ".dcm")
+
+
+class _StageClock:
+    """Adds each `with clock("stage"):` block's wall time to a dict."""
+
+    def __init__(self, totals: dict[str, float]) -> None:
+        self.totals = totals
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.totals[stage] = self.totals.get(stage, 0.0) + time.perf_counter() - start
 
 
 def write_atomic(ds: Dataset, path: Path) -> None:

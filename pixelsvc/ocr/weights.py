@@ -81,6 +81,7 @@ def load_program(spec: ModelSpec, cache_dir: Path | None = None) -> GraphProgram
         fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
         os.close(fd)
         torch.save(program.to_state(), tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a shared cache (a container image) must be readable
         os.replace(tmp, cached)
     return program
 

@@ -72,6 +72,7 @@ class PixelServer:
             ("grpc.max_receive_message_length", config.max_message_bytes),
             ("grpc.max_send_message_length", config.max_message_bytes),
             ("grpc.so_reuseport", 0),  # a busy port is an error, not a second server sharing it
+            *_connection_age_options(config.max_connection_age_seconds),
         ])
         pb_grpc.add_RedactorServiceServicer_to_server(self.servicer, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
@@ -224,3 +225,10 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)
+
+
+def _connection_age_options(seconds: float) -> list[tuple[str, int]]:
+    """gRPC keeps a client on the pods it first connected to; a maximum age makes it re-resolve."""
+    if seconds <= 0:
+        return []
+    return [("grpc.max_connection_age_ms", int(seconds * 1000)), ("grpc.max_connection_age_grace_ms", 600_000)]

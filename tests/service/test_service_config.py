@@ -44,3 +44,14 @@ def test_transport_must_be_chosen(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a readable file"):
         ServiceConfig(tls_cert=tmp_path / "c.pem", tls_key=tmp_path / "k.pem").verify_transport()
     ServiceConfig(plaintext=True).verify_transport()
+
+
+def test_max_connection_age_from_env_and_as_grpc_options() -> None:
+    from pixelsvc.service.server import _connection_age_options
+
+    config = load_service_config({"PIXELSVC_MAX_CONNECTION_AGE_SECONDS": "300"})
+    assert config.max_connection_age_seconds == 300
+    assert dict(_connection_age_options(300))["grpc.max_connection_age_ms"] == 300_000
+    assert _connection_age_options(0) == []
+    with pytest.raises(ConfigError):
+        load_service_config({"PIXELSVC_MAX_CONNECTION_AGE_SECONDS": "-1"})

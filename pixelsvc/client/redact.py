@@ -391,8 +391,10 @@ def _exclusion_reason(ds: Dataset) -> str | None:
     name = UID(sop_class).name if sop_class else "unknown SOP class"
     if sop_class == _DICOMDIR_CLASS or "DirectoryRecordSequence" in ds:
         return "DICOMDIR: a media directory, not an image"
-    if sop_class.startswith(_ENCAPSULATED_DOCUMENT_PREFIX) or "EncapsulatedDocument" in ds:
+    if sop_class.startswith(_ENCAPSULATED_DOCUMENT_PREFIX):
         return f"encapsulated document ({name}): its free text cannot be de-identified here"
+    if "EncapsulatedDocument" in ds:
+        return f"{name} object carrying an encapsulated document (0042,0011) whose text cannot be de-identified here"
     if not any(tag in ds for tag in (0x7FE00010, 0x7FE00008, 0x7FE00009)):
         return f"no pixel data ({name}): only images are de-identified here"
     return None

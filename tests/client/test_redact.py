@@ -26,7 +26,9 @@ from pixelsvc.config import MaskConfig
 from pixelsvc.dicom.decode import iter_frames, read_dataset
 from pixelsvc.errors import ConfigError, PixelsvcError
 from pixelsvc.mask import FrameMasker
+from pixelsvc.pipeline import Engine
 from pixelsvc.types import Frame, PhiContext, Policy, TextBox
+from tests.service.harness import free_port, local_config, running_server
 
 KEY = b"redact-test-key-0123456789"
 US = "deid-data/ultrasounds/GREYSCALE_IMAGE.dcm"
@@ -273,3 +275,31 @@ def test_inputs_sharing_a_sop_instance_uid(real_root: Path, tmp_path: Path) -> N
     assert len(outputs) == 2 and outputs[0].parent == outputs[1].parent
     uids = {read_dataset(p).SOPInstanceUID for p in outputs}
     assert len(uids) == 2
+
+
+def test_server_over_mutual_tls_and_failures(real_root: Path, tmp_path: Path, certificates: Path,
+                                             engine: Engine) -> None:
+    """--server with TLS options; a refused or unreachable server fails the file with a clear reason."""
+    source = _copy(real_root, US, tmp_path / "in")
+    key = tmp_path / "k.key"
+    key.write_text("0123456789abcdef0123456789abcdef")
+    d = certificates
+    config = local_config(engine, plaintext=False, tls_cert=d / "server.pem", tls_key=d / "server.key",
+                          tls_client_ca=d / "ca.pem")
+
+    def run(out: str, *flags: str) -> tuple[int, dict]:
+        report = tmp_path / f"{out}.jsonl"
+        code = main(["redact", str(source), "--out", str(tmp_path / out), "--key-file", str(key),
+                     "--report", str(report), "--no-progress", "--timeout", "20", *flags])
+        return code, json.loads(report.read_text())
+
+    with running_server(config, engine) as server:
+        code, line = run("mtls", "--server", server.address, "--tls-ca", str(d / "ca.pem"),
+                         "--tls-cert", str(d / "client.pem"), "--tls-key", str(d / "client.key"))
+        assert code == 0 and line["status"] == "redacted"
+        code, line = run("no-client-cert", "--server", server.address, "--tls-ca", str(d / "ca.pem"))
+        assert code == 1 and line["status"] == "failed" and "pixel service" in line["error"]
+        assert line["output"] is None and not (tmp_path / "no-client-cert").joinpath("x").exists()
+    code, line = run("gone", "--server", f"127.0.0.1:{free_port()}", "--plaintext")
+    assert code == 1 and line["status"] == "failed" and "UNAVAILABLE" in line["error"]
+    assert not list((tmp_path / "gone").rglob("*.dcm"))

@@ -8,7 +8,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Instruction", "Stage", "dockerignore_excludes", "healthcheck_code", "parse_dockerfile"]
+__all__ = ["Instruction", "Stage", "dockerignore_excludes", "healthcheck_command", "parse_dockerfile"]
 
 
 @dataclass
@@ -94,13 +94,13 @@ def parse_dockerfile(path: Path) -> Dockerfile:
     return Dockerfile(args, stages, pragmas)
 
 
-def healthcheck_code(path: Path) -> str:
-    """The Python source the runtime stage's HEALTHCHECK runs with ``python -c``."""
+def healthcheck_command(path: Path) -> list[str]:
+    """The argv the runtime stage's HEALTHCHECK runs (exec form; shell form is an error)."""
     (check,) = parse_dockerfile(path).stage("runtime").all("HEALTHCHECK")
     argv = check.exec_form()
-    if argv is None or argv[:2] != ["python", "-c"]:
-        raise ValueError(f"HEALTHCHECK is not `python -c CODE` in exec form: {check.args}")
-    return argv[2]
+    if argv is None:
+        raise ValueError(f"HEALTHCHECK CMD is not in exec form: {check.args}")
+    return argv
 
 
 def shell_commands(run: Instruction) -> list[list[str]]:

@@ -303,3 +303,16 @@ def test_server_over_mutual_tls_and_failures(real_root: Path, tmp_path: Path, ce
     code, line = run("gone", "--server", f"127.0.0.1:{free_port()}", "--plaintext")
     assert code == 1 and line["status"] == "failed" and "UNAVAILABLE" in line["error"]
     assert not list((tmp_path / "gone").rglob("*.dcm"))
+
+
+def test_cli_preview(real_root: Path, tmp_path: Path, engine: Engine) -> None:
+    import cv2
+
+    png = tmp_path / "preview.png"
+    assert main(["preview", str(real_root / US), "--out", str(png), "--device", "cpu"]) == 0
+    image = cv2.imread(str(png))
+    rows = read_dataset(real_root / US).Rows
+    assert image is not None and image.shape[0] > rows and image.shape[1] > 2 * 1024 * 0.9
+    assert main(["preview", str(real_root / US), "--out", str(tmp_path / "x.png"), "--frame", "5",
+                 "--device", "cpu"]) == 1
+    assert not (tmp_path / "x.png").exists()

@@ -316,3 +316,19 @@ def test_cli_preview(real_root: Path, tmp_path: Path, engine: Engine) -> None:
     assert main(["preview", str(real_root / US), "--out", str(tmp_path / "x.png"), "--frame", "5",
                  "--device", "cpu"]) == 1
     assert not (tmp_path / "x.png").exists()
+
+
+def test_progress_line_on_a_terminal_only(real_root: Path, tmp_path: Path) -> None:
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    inputs = [_copy(real_root, rel, tmp_path / "in" / str(i)) for i, rel in enumerate((US, RLE))]
+    terminal, pipe = Terminal(), io.StringIO()
+    run_batch(_redactor(tmp_path / "a"), inputs, progress=terminal)
+    run_batch(_redactor(tmp_path / "b"), inputs, progress=pipe)
+    shown = terminal.getvalue()
+    assert "files 2/2" in shown and "frames 11" in shown and "(failed 0)" in shown and shown.endswith("\n")
+    assert pipe.getvalue() == ""  # logs and CI output stay clean

@@ -18,7 +18,8 @@ Options applied (PS3.15 Table E.1-1 columns):
   shifted by a per-patient number of days in [-1825, -30], even those the basic
   profile removes (the option's column says "C"); the time of day (TM and the time
   part of DT) is kept. Birth date and time are not retained (Z and X);
-* Clean Descriptors: free-text descriptions are removed (we cannot clean them);
+* Clean Descriptors: free-text descriptions are removed, or given a dummy or empty value where
+  the object needs the attribute (we cannot clean free text, so none of it is kept);
 * private elements are removed (`profile.SAFE_PRIVATE_TAGS` is empty), as are icon
   images, overlays (60xx), curves (50xx), group lengths and unknown public elements.
 """

@@ -46,7 +46,7 @@ from pydicom.uid import PYDICOM_IMPLEMENTATION_UID
 from pixelsvc.client.profile import BASIC_PROFILE, KEPT_UID_SUFFIXES, NOT_SHIFTED, SAFE_PRIVATE_TAGS, Action
 from pixelsvc.errors import DecodeError
 
-__all__ = ["OPTION_CODES", "DeidReport", "HeaderDeidentifier", "is_class_uid"]
+__all__ = ["OPTION_CODES", "DeidReport", "HeaderDeidentifier", "is_class_uid", "text_value"]
 
 MIN_SHIFT_DAYS = -365 * 5
 MAX_SHIFT_DAYS = -30
@@ -200,8 +200,8 @@ class HeaderDeidentifier:
         Raises:
             DecodeError: an element could not be read (the message names the tag only).
         """
-        patient_id = _text(ds.get("PatientID"))
-        issuer = _text(ds.get("IssuerOfPatientID"))
+        patient_id = text_value(ds.get("PatientID"))
+        issuer = text_value(ds.get("IssuerOfPatientID"))
         shift = self.date_shift_days(patient_id, issuer)
         name, new_id = self.pseudonym(patient_id, issuer)
 
@@ -335,11 +335,12 @@ def _is_safe_private(ds: Dataset, tag: BaseTag) -> bool:
     if not SAFE_PRIVATE_TAGS or tag.element < 0x1000:
         return False  # creators go with their elements: with an empty list, all go
     creator_tag = (tag.group << 16) | (tag.element >> 8)
-    creator = _text(ds.get(creator_tag))
+    creator = text_value(ds.get(creator_tag))
     return (creator, tag.element & 0xFF) in SAFE_PRIVATE_TAGS
 
 
-def _text(elem: Any) -> str:
+def text_value(elem: Any) -> str:
+    """An element's (or a raw value's) text, without DICOM padding; '' when absent."""
     if elem is None:
         return ""
     value = elem.value if hasattr(elem, "value") else elem
@@ -367,7 +368,7 @@ def _shift_element(elem: Any, vr: str, shift: int) -> bool:
     shifted = []
     for value in values:
         text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-        new = _shift_date_text(text.strip(" \x00"), vr, shift)
+        new = _shift_datetext_value(text.strip(" \x00"), vr, shift)
         if new is None:
             return False
         shifted.append(new)
@@ -375,7 +376,7 @@ def _shift_element(elem: Any, vr: str, shift: int) -> bool:
     return True
 
 
-def _shift_date_text(text: str, vr: str, shift: int) -> str | None:
+def _shift_datetext_value(text: str, vr: str, shift: int) -> str | None:
     if vr == "DA" and len(text) == 10 and text[4] == "." and text[7] == ".":
         text = text.replace(".", "")  # ACR-NEMA YYYY.MM.DD
     if len(text) < 8 or not text[:8].isdigit() or (vr == "DA" and len(text) != 8):

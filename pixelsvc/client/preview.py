@@ -15,10 +15,7 @@ written with owner-only permissions (see `write_png`).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
-from contextlib import suppress
 from pathlib import Path
 
 import cv2
@@ -26,6 +23,7 @@ import numpy as np
 
 from pixelsvc.config import RenderConfig
 from pixelsvc.errors import ConfigError, InvalidFrameError, PixelsvcError
+from pixelsvc.files import write_atomic
 from pixelsvc.render import FrameRenderer
 from pixelsvc.types import Frame, FrameResult, Label, TextBox
 
@@ -144,9 +142,8 @@ def preview_image(frame: Frame, result: FrameResult, *, max_width: int = 2048) -
 def write_png(image: np.ndarray, path: Path) -> None:
     """Write `image` (uint8 RGB) as a PNG at `path`, atomically.
 
-    The PNG goes to a temporary file in the same directory and is moved over `path` with
-    `os.replace`, so a reader never sees half a file and a failure leaves any earlier file
-    untouched. The file keeps the temporary file's owner-only permissions (0600): the
+    Written with `pixelsvc.files.write_atomic`, so a reader never sees half a file and a
+    failure leaves any earlier file untouched; owner-only permissions (0600), because the
     left panel shows the original frame, which is PHI.
 
     Raises:
@@ -163,25 +160,13 @@ def write_png(image: np.ndarray, path: Path) -> None:
         raise PreviewError(f"OpenCV could not encode the {image.shape[1]}x{image.shape[0]} preview as PNG") from exc
     if not ok:
         raise PreviewError(f"OpenCV could not encode the {image.shape[1]}x{image.shape[0]} preview as PNG")
-    path = Path(path)
-    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".pixelsvc-preview-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(encoded.tobytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        write_atomic(Path(path), lambda f: f.write(encoded.tobytes()), mode=0o600)
     except OSError as exc:
         raise PreviewError(
             f"could not write the preview PNG: {exc.strerror or type(exc).__name__}; "
             "check that the output directory exists and is writable"
         ) from exc
-    finally:
-        if tmp is not None:
-            with suppress(OSError):
-                os.unlink(tmp)
 
 
 def _display_pair(frame: Frame, masked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

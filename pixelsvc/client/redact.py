@@ -14,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -29,10 +27,11 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
-from pixelsvc.client.headers import HeaderDeidentifier
+from pixelsvc.client.headers import HeaderDeidentifier, text_value
 from pixelsvc.dicom.decode import iter_frames, phi_context, read_dataset
 from pixelsvc.dicom.encode import PixelEncoding, encode_pixels
 from pixelsvc.errors import NotDicomError, PixelsvcError
+from pixelsvc.files import sha256_file, write_atomic
 from pixelsvc.types import Frame, MaskedFrame, PhiContext, Policy, TextBox
 
 __all__ = [
@@ -43,14 +42,12 @@ __all__ = [
     "PixelResult",
     "Region",
     "RemoteBackend",
-    "write_atomic",
+    "write_dataset",
 ]
 
 _DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 _ENCAPSULATED_DOCUMENT_PREFIX = "1.2.840.10008.5.1.4.1.1.104."
 _SAFE_PATH_PART = re.compile(r"[^A-Za-z0-9._-]")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 class RedactError(PixelsvcError):
@@ -217,17 +214,17 @@ class FileRedactor:
 
     def output_path(self, ds: Dataset, instance_uid: str | None = None) -> Path:
         """Where `ds` goes: derived from the key, so it is known before any pixel is decoded."""
-        patient_id = _text(ds.get("PatientID"))
-        _name, pseudonym = self.deidentifier.pseudonym(patient_id, _text(ds.get("IssuerOfPatientID")))
+        patient_id = text_value(ds.get("PatientID"))
+        _name, pseudonym = self.deidentifier.pseudonym(patient_id, text_value(ds.get("IssuerOfPatientID")))
         parts = [_safe(pseudonym) or "unknown-patient"]
         for keyword, missing in (("StudyInstanceUID", "unknown-study"), ("SeriesInstanceUID", "unknown-series")):
-            value = _text(ds.get(keyword))
+            value = text_value(ds.get(keyword))
             parts.append(self.deidentifier.uid(value) if value else missing)
         return self.out_dir.joinpath(*parts, (instance_uid or self.instance_uid(ds)) + ".dcm")
 
     def instance_uid(self, ds: Dataset) -> str:
         """The output SOP Instance UID; a file without one gets one keyed on its pixel data (stable for --resume)."""
-        sop = _text(ds.get("SOPInstanceUID"))
+        sop = text_value(ds.get("SOPInstanceUID"))
         if sop:
             return self.deidentifier.uid(sop)
         pixels = next((ds[tag].value for tag in (0x7FE00010, 0x7FE00008, 0x7FE00009) if tag in ds), b"")
@@ -290,7 +287,7 @@ class FileRedactor:
         if target_path != self.output_path_of_clean(cleaned):
             raise RedactError("output path does not match the de-identified UIDs")
         with clock("write"):
-            write_atomic(cleaned, target_path)
+            write_dataset(cleaned, target_path)
         outcome.output = str(target_path)
         outcome.status = "redacted" if outcome.pixels.frames_rewritten else "clean"
 
@@ -307,20 +304,20 @@ class FileRedactor:
             first = self._claims.setdefault(Path(uid), path)
         if first == path:
             return uid
-        mine = _file_digest(path)
-        if mine == _file_digest(first):
+        mine = sha256_file(path)
+        if mine == sha256_file(first):
             return None
-        uid = self.deidentifier.uid(f"{_text(ds.get('SOPInstanceUID'))}#content-sha256:{mine}")
+        uid = self.deidentifier.uid(f"{text_value(ds.get('SOPInstanceUID'))}#content-sha256:{mine}")
         with self._claims_lock:
             self._claims.setdefault(Path(uid), path)
         return uid
 
     def output_path_of_clean(self, cleaned: Dataset) -> Path:
         """The output path read back from the de-identified dataset (a consistency check)."""
-        parts = [_safe(_text(cleaned.get("PatientID"))) or "unknown-patient",
-                 _text(cleaned.get("StudyInstanceUID")) or "unknown-study",
-                 _text(cleaned.get("SeriesInstanceUID")) or "unknown-series"]
-        return self.out_dir.joinpath(*parts, _text(cleaned.get("SOPInstanceUID")) + ".dcm")
+        parts = [_safe(text_value(cleaned.get("PatientID"))) or "unknown-patient",
+                 text_value(cleaned.get("StudyInstanceUID")) or "unknown-study",
+                 text_value(cleaned.get("SeriesInstanceUID")) or "unknown-series"]
+        return self.out_dir.joinpath(*parts, text_value(cleaned.get("SOPInstanceUID")) + ".dcm")
 
 
 class _StageClock:
@@ -338,21 +335,10 @@ class _StageClock:
             self.totals[stage] = self.totals.get(stage, 0.0) + time.perf_counter() - start
 
 
-def write_atomic(ds: Dataset, path: Path) -> None:
-    """Write `ds` as a DICOM file: a temporary file in the same folder, checked, then renamed."""
+def write_dataset(ds: Dataset, path: Path) -> None:
+    """Write `ds` as a DICOM file, atomically; it must read back as DICOM before it is renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write(f, ds)
-            f.flush()
-            os.fsync(f.fileno())
-        read_dataset(temp)  # what we wrote must read back as DICOM
-        os.chmod(temp, 0o666 & ~_UMASK)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda f: _write(f, ds), check=read_dataset)
 
 
 def _write(f: Any, ds: Dataset) -> None:
@@ -386,7 +372,7 @@ def _ensure_file_meta(cleaned: Dataset, source: Dataset) -> None:
 
 def _exclusion_reason(ds: Dataset) -> str | None:
     """Why a DICOM object is not written at all, or None for an image we can clean."""
-    sop_class = _text(ds.get("SOPClassUID")) or _text(getattr(ds, "file_meta", Dataset()).get(
+    sop_class = text_value(ds.get("SOPClassUID")) or text_value(getattr(ds, "file_meta", Dataset()).get(
         "MediaStorageSOPClassUID"))
     name = UID(sop_class).name if sop_class else "unknown SOP class"
     if sop_class == _DICOMDIR_CLASS or "DirectoryRecordSequence" in ds:
@@ -398,22 +384,6 @@ def _exclusion_reason(ds: Dataset) -> str | None:
     if not any(tag in ds for tag in (0x7FE00010, 0x7FE00008, 0x7FE00009)):
         return f"no pixel data ({name}): only images are de-identified here"
     return None
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "value"):
-        value = value.value
-    return str(value).strip(" \x00")
 
 
 def _safe(text: str) -> str:

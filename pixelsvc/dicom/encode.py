@@ -160,8 +160,7 @@ def _edit_native(target: Dataset, info: FrameInfo, masked: Sequence[MaskedFrame]
     """Patch the masked rectangles into a copy of the native bytes."""
     element = target[info.pixel_keyword]
     buffer = bytearray(element.value)
-    view = _native_view(buffer, info, little_endian=info.transfer_syntax_uid != str(ExplicitVRBigEndian),
-                        planar=int(target.get("PlanarConfiguration", 0) or 0))
+    view = _native_view(buffer, info, planar=int(target.get("PlanarConfiguration", 0) or 0))
     darkest = _darkest_palette_index(target, info) if info.photometric == "PALETTE COLOR" else None
     for index in rewrite:
         _paint_stored(view[index], masked[index], info.photometric, darkest)
@@ -280,10 +279,11 @@ def _darkest_palette_index(ds: Dataset, info: FrameInfo) -> int:
     return int(indices[int(np.argmin(luminance))])
 
 
-def _native_view(buffer: bytearray, info: FrameInfo, *, little_endian: bool, planar: int = 0) -> np.ndarray:
-    """A writable (frames, rows, cols[, samples]) view of native pixel bytes."""
+def _native_view(buffer: bytearray, info: FrameInfo, *, planar: int = 0) -> np.ndarray:
+    """A writable (frames, rows, cols[, samples]) view of native pixel bytes, in their stored byte order."""
     kind = "f" if info.pixel_keyword != "PixelData" else ("i" if info.pixel_representation else "u")
-    dtype = np.dtype(f"{'<' if little_endian else '>'}{kind}{info.bits_allocated // 8}")
+    order = ">" if info.transfer_syntax_uid == str(ExplicitVRBigEndian) else "<"
+    dtype = np.dtype(f"{order}{kind}{info.bits_allocated // 8}")
     count = info.number_of_frames * info.frame_pixels * info.samples_per_pixel
     flat = np.frombuffer(buffer, dtype=dtype, count=count)
     if info.samples_per_pixel == 1:
@@ -300,8 +300,7 @@ def _frames_with_high_bits(ds: Dataset, info: FrameInfo) -> list[int]:
             or info.photometric == "PALETTE COLOR"):
         return []
     if info.transfer_syntax_uid in _NATIVE:
-        view = _native_view(bytearray(ds.PixelData), info,
-                            little_endian=info.transfer_syntax_uid != str(ExplicitVRBigEndian))
+        view = _native_view(bytearray(ds.PixelData), info)
         return [i for i in range(info.number_of_frames) if bool((view[i] >> info.bits_stored).any())]
     if info.transfer_syntax_uid in _LOSSY_METHODS:
         return []  # lossy frames are never kept as they are when anything changes, and are rewritten decoded

@@ -8,16 +8,14 @@ a changed source can never be served from a stale cache.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
 from pixelsvc.errors import ModelError
+from pixelsvc.files import sha256_file, write_atomic
 from pixelsvc.ocr.nets.onnx_graph import GraphProgram, OnnxGraphModule, program_from_onnx
 from pixelsvc.ocr.zoo import ModelSpec
 
@@ -50,18 +48,10 @@ def locate_model_file(spec: ModelSpec) -> Path:
     raise ModelError(f"{spec.package}=={spec.version} is installed but has no {spec.member}")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_program(spec: ModelSpec, cache_dir: Path | None = None) -> GraphProgram:
     """The model's graph, converted from ONNX (or read from the cache), after a hash check."""
     path = locate_model_file(spec)
-    actual = _sha256(path)
+    actual = sha256_file(path)
     if actual != spec.sha256:
         raise ModelError(
             f"model {spec.name!r}: {spec.member} has sha256 {actual[:12]}…, expected {spec.sha256[:12]}…; "
@@ -78,11 +68,8 @@ def load_program(spec: ModelSpec, cache_dir: Path | None = None) -> GraphProgram
     program = program_from_onnx(onnx.load(str(path)))
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-        os.close(fd)
-        torch.save(program.to_state(), tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a shared cache (a container image) must be readable
-        os.replace(tmp, cached)
+        # 0o644: a shared cache (a container image's) must be readable by the user that serves
+        write_atomic(cached, lambda f: torch.save(program.to_state(), f), mode=0o644)
     return program
 
 

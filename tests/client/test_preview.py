@@ -372,7 +372,7 @@ def test_write_png_failures_leave_no_partial_file(tmp_path: Path, monkeypatch: p
     def failing_replace(src: object, dst: object) -> None:
         raise PermissionError(13, "Permission denied", str(dst))
 
-    monkeypatch.setattr(preview_mod.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(PreviewError) as info:
         write_png(image, out)
     assert "Permission denied" in str(info.value) and str(tmp_path) not in str(info.value)

@@ -17,7 +17,7 @@ from pydicom.encaps import generate_frames
 from pydicom.pixels import as_pixel_options
 
 import pixelsvc.dicom.encode as encode_module
-from pixelsvc.client.redact import write_atomic
+from pixelsvc.client.redact import write_dataset
 from pixelsvc.config import MaskConfig
 from pixelsvc.dicom.decode import frame_info, iter_frames, pixel_decoder, read_dataset
 from pixelsvc.dicom.encode import PixelEncoding, encode_pixels
@@ -52,7 +52,7 @@ def _round_trip(target: pydicom.Dataset, tmp_path: Path) -> pydicom.Dataset:
     if "SOPClassUID" in target:
         target.file_meta.MediaStorageSOPClassUID = target.SOPClassUID
     path = tmp_path / "out.dcm"
-    write_atomic(target, path)
+    write_dataset(target, path)
     return read_dataset(path)
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
-from pydicom.encaps import generate_frames
 
 from pixelsvc.cli import main
 from pixelsvc.client.headers import OPTION_CODES
@@ -30,12 +29,12 @@ from pixelsvc.dicom.decode import frame_info, iter_frames, phi_context, read_dat
 from pixelsvc.mask import expand_and_merge
 from pixelsvc.pipeline import Engine
 from pixelsvc.types import TextBox
+from tests.dicom.pixel_bytes import encoded_frames
 from tests.reference import load_catalog
 from tests.service.harness import local_config, running_server
 
 KEY_TEXT = "corpus-test-key-0123456789abcdef"
 STATUSES = {"redacted", "clean", "excluded", "failed"}
-NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}
 OUTPUT_PATH = re.compile(r"^[A-Za-z0-9._-]+/(2\.25\.\d+|unknown-study)/(2\.25\.\d+|unknown-series)/2\.25\.\d+\.dcm$")
 TEXT_VRS = {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI", "UN", "UR", "UT"}
 OUR_CODE_MEANINGS = {meaning for _code, meaning in OPTION_CODES.values()}
@@ -299,15 +298,6 @@ def _mask_boxes(line: dict, frame: int, rows: int, cols: int) -> list[TextBox]:
     return expand_and_merge(boxes, config.margin, config.merge_distance, rows, cols)
 
 
-def _encoded_frames(ds: pydicom.Dataset) -> list[bytes]:
-    info = frame_info(ds)
-    data = ds[info.pixel_keyword].value
-    if str(ds.file_meta.TransferSyntaxUID) in NATIVE:
-        size = info.frame_pixels * info.samples_per_pixel * info.bits_allocated // 8
-        return [bytes(data[i * size:(i + 1) * size]) for i in range(info.number_of_frames)]
-    return list(generate_frames(data, number_of_frames=info.number_of_frames))
-
-
 def test_pixels_change_only_inside_masks(corpus: CorpusRun) -> None:
     """Decoded outputs equal decoded inputs outside the reported masks; unmasked frames keep their bytes."""
     checked = kept = 0
@@ -332,7 +322,7 @@ def test_pixels_change_only_inside_masks(corpus: CorpusRun) -> None:
             if index in masked_frames:
                 assert not np.array_equal(before.pixels, after.pixels), f"{rel} frame {index} not masked"
         if method in ("edited", "reencoded") and not line["pixel_data"]["overlay_bit_frames"]:
-            before_bytes, after_bytes = _encoded_frames(original), _encoded_frames(written)
+            before_bytes, after_bytes = encoded_frames(original), encoded_frames(written)
             for index in range(len(before_bytes)):
                 if index not in masked_frames:
                     assert before_bytes[index] == after_bytes[index], f"{rel} frame {index} re-encoded"

@@ -23,9 +23,9 @@ from pixelsvc.dicom.decode import frame_info, iter_frames, pixel_decoder, read_d
 from pixelsvc.dicom.encode import PixelEncoding, encode_pixels
 from pixelsvc.mask import FrameMasker
 from pixelsvc.types import Frame, MaskedFrame, TextBox
+from tests.dicom.pixel_bytes import NATIVE_SYNTAXES, encoded_frames
 from tests.reference import CatalogFile, load_catalog
 
-NATIVE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99"}
 REENCODED = {"1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90"}
 LOSSY = {"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.53", "1.2.840.10008.1.2.4.55",
          "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.203", "1.2.840.10008.1.2.4.111"}
@@ -56,15 +56,6 @@ def _round_trip(target: pydicom.Dataset, tmp_path: Path) -> pydicom.Dataset:
     return read_dataset(path)
 
 
-def _encoded_frames(ds: pydicom.Dataset) -> list[bytes]:
-    info = frame_info(ds)
-    if ds.file_meta.TransferSyntaxUID in NATIVE:
-        size = info.frame_pixels * info.samples_per_pixel * info.bits_allocated // 8
-        data = ds[info.pixel_keyword].value
-        return [bytes(data[i * size:(i + 1) * size]) for i in range(info.number_of_frames)]
-    return list(generate_frames(ds.PixelData, number_of_frames=info.number_of_frames))
-
-
 @pytest.mark.parametrize("entry", IMAGES, ids=lambda f: f.path)
 def test_masked_frames_written_back(entry: CatalogFile, tmp_path: Path) -> None:
     source = read_dataset(entry.absolute())
@@ -75,7 +66,7 @@ def test_masked_frames_written_back(entry: CatalogFile, tmp_path: Path) -> None:
     syntax = entry.transfer_syntax
 
     # the syntax is kept wherever it can be: edited in place or re-encoded, else converted with a reason
-    if syntax in NATIVE and entry.bits_allocated != 1 and entry.photometric != "YBR_FULL_422":
+    if syntax in NATIVE_SYNTAXES and entry.bits_allocated != 1 and entry.photometric != "YBR_FULL_422":
         assert result.method == "edited"
     elif syntax in REENCODED and entry.bits_allocated not in (1, 32):
         assert result.method == "reencoded"
@@ -101,7 +92,7 @@ def test_masked_frames_written_back(entry: CatalogFile, tmp_path: Path) -> None:
 
     if result.method in ("edited", "reencoded") and result.overlay_bit_frames == 0:
         # frames without a mask keep their original encoded bytes
-        before, after = _encoded_frames(source), _encoded_frames(written)
+        before, after = encoded_frames(source), encoded_frames(written)
         for index, mask in enumerate(masked):
             if not mask.changed:
                 assert after[index] == before[index], f"frame {index} was re-encoded though nothing was masked"

@@ -53,8 +53,18 @@ class RenderConfig:
     """Also render a robust (0.5-99.5 percentile) window, so text drawn inside the tissue
     range stays visible when a few outlier pixels stretch the min-max window."""
 
+    local_contrast_view: bool = True
+    """Also render a locally equalised (CLAHE) view: faint, semi-transparent text and dark text
+    over bright or textured anatomy gain contrast against their own surroundings."""
+    local_contrast_clip: float = 3.0
+    """CLAHE clip limit: how much local contrast is amplified at most."""
+    local_contrast_tile: int = 128
+    """CLAHE tile side in frame pixels (about the size of an annotation block)."""
+
     def __post_init__(self) -> None:
         _check_range(self, "extreme_fraction", 0.001, 0.25)
+        _check_range(self, "local_contrast_clip", 1.0, 40.0)
+        _check_range(self, "local_contrast_tile", 16, 4096)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +74,15 @@ class DetConfig:
     model: str = "ppocrv6-small-det"
     """Registered detector name (see pixelsvc.ocr.zoo)."""
     max_side: int = 1280
-    """Longest side the frame is resized to before detection (multiples of 32)."""
-    min_side: int = 64
-    """Frames smaller than this are upscaled so tiny text stays detectable."""
+    """Longest side of one detector input (multiples of 32); larger views are tiled."""
+    min_side: int = 736
+    """Views are upscaled until their short side reaches this (as PP-OCR does): glyphs 5-8 px high
+    on 256-512 px CT/MR frames are not found at their own size."""
+    max_upscale: float = 3.0
+    """Largest upscaling factor for `min_side` (a 128 px frame is not blown up 6x)."""
+    min_scale: float = 1.0
+    """Views are never shrunk below this factor; a view that would need more is detected in
+    tiles of `max_side` detector pixels, so small annotations on large radiographs survive."""
     bin_thresh: float = 0.3
     """Probability above which a pixel counts as text."""
     box_thresh: float = 0.5
@@ -80,20 +96,18 @@ class DetConfig:
     slower there, see bench/RESULTS.md), 16 on CUDA."""
     tile_overlap: int = 64
     """Overlap in source pixels between tiles when a frame is too large to detect at once."""
-    tile_above: int = 2600
-    """Frames whose longest side exceeds this are detected in tiles of `max_side` source
-    pixels, so small annotation text on large radiographs is not shrunk away."""
 
     def __post_init__(self) -> None:
         _check_range(self, "max_side", 64, 4096)
-        _check_range(self, "min_side", 32, 1024)
+        _check_range(self, "min_side", 32, 2048)
+        _check_range(self, "max_upscale", 1.0, 8.0)
+        _check_range(self, "min_scale", 0.1, 1.0)
         _check_range(self, "bin_thresh", 0.01, 0.99)
         _check_range(self, "box_thresh", 0.01, 0.99)
         _check_range(self, "unclip_ratio", 0.5, 4.0)
         _check_range(self, "min_box_side", 1, 64)
         _check_range(self, "batch_size", 0, 256)
         _check_range(self, "tile_overlap", 0, 512)
-        _check_range(self, "tile_above", 256, 65536)
         if self.max_side % 32:
             raise ConfigError(
                 f"DetConfig.max_side = {self.max_side} must be a multiple of 32; use {self.max_side // 32 * 32 or 32}"
@@ -112,15 +126,19 @@ class RecConfig:
     """Crops wider than this after resizing to `height` are split into overlapping pieces."""
     batch_size: int = 32
     """Crops per recogniser forward pass (crops are sorted by width to limit padding)."""
-    min_confidence: float = 0.0
-    """Reads below this mean character confidence are still classified (never dropped):
-    a low-confidence read is unknown text, and the policy decides."""
+    retry_confidence: float = 0.9
+    """A line read with a lower mean character confidence on its best view is read again on
+    the frame's other views, and the most confident read is kept. 0 turns retries off."""
+    vertical_aspect: float = 1.5
+    """Boxes at least this many times taller than wide are read turned a quarter both ways
+    (vertical text); up to twice this, as they stand too (a short upright word)."""
 
     def __post_init__(self) -> None:
         _check_range(self, "height", 16, 128)
         _check_range(self, "max_width", 64, 8192)
         _check_range(self, "batch_size", 1, 1024)
-        _check_range(self, "min_confidence", 0.0, 1.0)
+        _check_range(self, "retry_confidence", 0.0, 1.0)
+        _check_range(self, "vertical_aspect", 1.0, 10.0)
 
 
 DEFAULT_ALLOWLIST: tuple[str, ...] = (

@@ -25,8 +25,9 @@ import torch
 from pixelsvc.config import EngineConfig
 from pixelsvc.errors import InvalidFrameError
 from pixelsvc.mask import FrameMasker
-from pixelsvc.ocr.det import TextDetector, box_iou, merge_boxes
-from pixelsvc.ocr.rec import Crop, TextRecognizer
+from pixelsvc.ocr.det import TextDetector
+from pixelsvc.ocr.lines import LineReader
+from pixelsvc.ocr.rec import TextRecognizer
 from pixelsvc.ocr.weights import load_module
 from pixelsvc.ocr.zoo import get_spec
 from pixelsvc.phi import PhiClassifier
@@ -37,8 +38,6 @@ from pixelsvc.types import (
     MaskedFrame,
     PhiContext,
     Policy,
-    RenderedFrame,
-    TextBox,
     TextRead,
 )
 
@@ -145,6 +144,7 @@ class Engine:
                                      det_spec.std)
         self.recognizer = TextRecognizer(load_module(rec_spec, self.device, cache), self.config.rec, rec_spec.mean,
                                          rec_spec.std)
+        self.reader = LineReader(self.recognizer, self.config.rec)
         self.classifier = PhiClassifier(self.config.phi)
         self.masker = FrameMasker(self.config.mask)
         self._stats = EngineStats()
@@ -201,27 +201,15 @@ class Engine:
         """Render, detect and recognise: the text reads of every frame (frames are not validated here)."""
         with self._timed("render"):
             views_per_frame = [self.renderer.render(frame) for frame in frames]
-        views = [view for per_frame in views_per_frame for view in per_frame]
         with self._timed("detect"):
-            boxes_per_view = self.detector.detect(views)
-        crops_per_frame: list[list[Crop]] = []
-        cursor = 0
-        for per_frame in views_per_frame:
-            found = boxes_per_view[cursor:cursor + len(per_frame)]
-            cursor += len(per_frame)
-            crops_per_frame.append(_crops_from_views(per_frame, found))
-        flat = [crop for crops in crops_per_frame for crop in crops]
+            detections = self.detector.detect_frames(views_per_frame)
         with self._timed("recognise"):
-            reads = self.recognizer.recognise(flat, dedup=self.config.dedup_crops)
+            reads = self.reader.read(views_per_frame, detections, dedup=self.config.dedup_crops)
         with self._lock:
-            self._stats.views += len(views)
-            self._stats.crops += len(flat)
+            self._stats.views += sum(len(views) for views in views_per_frame)
+            self._stats.crops += sum(len(found) for found in detections)
             self._stats.crops_read = self.recognizer.crops_read
-        out, cursor = [], 0
-        for crops in crops_per_frame:
-            out.append(reads[cursor:cursor + len(crops)])
-            cursor += len(crops)
-        return out
+        return reads
 
     # --- stages 5-6: per stream ------------------------------------------------------
 
@@ -304,13 +292,3 @@ def reuse_result(frame: Frame, source: FrameResult) -> FrameResult:
     pixels = masked.pixels if masked.changed else frame.pixels
     return FrameResult(frame.key, source.verdicts, MaskedFrame(frame, pixels, masked.boxes, masked.changed),
                        deduplicated=True)
-
-
-def _crops_from_views(views: Sequence[RenderedFrame], boxes_per_view: Sequence[list[TextBox]]) -> list[Crop]:
-    """Merge a frame's boxes across views; read each merged box on the view that scored it best."""
-    candidates = [(box, view) for view, boxes in zip(views, boxes_per_view, strict=True) for box in boxes]
-    crops = []
-    for merged in merge_boxes([box for box, _ in candidates]):
-        best = max(candidates, key=lambda c: (box_iou(c[0], merged), c[0].score), default=(merged, views[0]))
-        crops.append(Crop(merged, best[1].image))
-    return crops

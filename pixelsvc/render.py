@@ -12,10 +12,14 @@ one to three views on its own pixel grid (boxes from any view are in frame pixel
 - ``extreme``: values in the top or bottom `extreme_fraction` of the range shown white on
   black, added for monochrome frames where such values are sparse, which is how text drawn
   at the extreme stored value looks.
+- ``local``: adaptive histogram equalisation (CLAHE) of the windowed view (of the brightest
+  channel for colour frames): faint, semi-transparent and dark-on-bright text stands out
+  from its own neighbourhood.
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from pixelsvc.config import RenderConfig
@@ -46,7 +50,11 @@ class FrameRenderer:
         """All views of one frame; the first is always the ``full`` view."""
         pixels = frame.pixels
         if pixels.ndim == 3:
-            return [RenderedFrame(frame.key, _colour_to_uint8(pixels), "full")]
+            colour = _colour_to_uint8(pixels)
+            views = [RenderedFrame(frame.key, colour, "full")]
+            if self.config.local_contrast_view:
+                views.append(RenderedFrame(frame.key, self._local_contrast(colour.max(axis=2)), "local"))
+            return views
         values = pixels.astype(np.float32, copy=False)
         lo, hi = float(values.min()), float(values.max())
         invert = frame.photometric == "MONOCHROME1"
@@ -71,7 +79,19 @@ class FrameRenderer:
             if marks.any():
                 grey = np.where(marks, np.uint8(255), np.uint8(0))
                 views.append(RenderedFrame(frame.key, np.repeat(grey[:, :, None], 3, axis=2), "extreme"))
+        if self.config.local_contrast_view:
+            windowed = views[1] if len(views) > 1 and views[1].rendering == "robust" else views[0]
+            views.append(RenderedFrame(frame.key, self._local_contrast(windowed.image[:, :, 0]), "local"))
         return views
+
+    def _local_contrast(self, grey: np.ndarray) -> np.ndarray:
+        """Contrast-limited adaptive histogram equalisation: faint, semi-transparent and dark-on-
+        bright text gains contrast against its own neighbourhood, whatever the global window."""
+        rows, cols = grey.shape
+        side = self.config.local_contrast_tile
+        tiles = (max(1, round(cols / side)), max(1, round(rows / side)))
+        clahe = cv2.createCLAHE(clipLimit=self.config.local_contrast_clip, tileGridSize=tiles)
+        return np.repeat(clahe.apply(np.ascontiguousarray(grey))[:, :, None], 3, axis=2)
 
 
 def _subsample(values: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The small typed records passed between pipeline stages.
 
-decode -> Frame -> render -> RenderedFrame -> detect -> TextBox -> recognise -> TextRead
+decode -> Frame -> render -> RenderedFrame -> detect -> Detection -> recognise -> TextRead
 -> classify -> Verdict -> mask -> MaskedFrame.  Nothing here imports torch or pydicom,
 and no record prints recognised text or header values in its repr.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
+    "Detection",
     "Frame",
     "FrameKey",
     "FrameResult",
@@ -81,6 +82,15 @@ class TextBox:
 
     def area(self) -> int:
         return max(0, self.width) * max(0, self.height)
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A frame's text box after merging the boxes of all its views, and the view to read it on."""
+
+    box: TextBox
+    view: int
+    """Index into the frame's list of `RenderedFrame` views: the one whose box scored best."""
 
 
 @dataclass(frozen=True, slots=True)

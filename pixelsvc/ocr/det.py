@@ -10,7 +10,9 @@ A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
 - post (`DBPostProcessor`): threshold the probability map, label connected regions, keep
   those whose mean probability passes `box_thresh`, grow each region back by the DB
   unclip distance and map it to integer source-frame pixels (floor the minima, ceil the
-  maxima). Boxes found on several views or tiles are merged.
+  maxima). A region holding several lines of a dense block is cut at the valleys of its
+  row profile, one box per line. Boxes found on several views or tiles are merged here, and
+  nowhere else (`detect_frames`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import torch
 
 from pixelsvc.config import DetConfig
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
-from pixelsvc.types import RenderedFrame, TextBox
+from pixelsvc.types import Detection, RenderedFrame, TextBox
 
 __all__ = ["DBPostProcessor", "TextDetector", "box_iou", "merge_boxes"]
 
@@ -68,22 +70,79 @@ class DBPostProcessor:
         kernel_labels = labels[kernel]
         sums = np.bincount(kernel_labels, weights=prob[kernel], minlength=count)
         scores = sums / np.maximum(np.bincount(kernel_labels, minlength=count), 1)
-        height, width = prob.shape
         boxes = []
         for index in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[index])
             if min(w, h) < self.min_box_side or scores[index] < self.box_thresh:
                 continue
-            # DB unclip: grow the kernel by D = A * r / L (area and perimeter of the region)
-            distance = area * self.unclip_ratio / max(2.0 * (w + h), 1.0)
-            boxes.append((
-                max(0.0, x - distance),
-                max(0.0, y - distance),
-                min(float(width), x + w + distance),
-                min(float(height), y + h + distance),
-                float(scores[index]),
-            ))
+            if h >= 2 * _MIN_LINE_ROWS and 2 * w >= h:  # not a vertical line: it has gaps between glyphs
+                core = (labels[y:y + h, x:x + w] == index) & kernel[y:y + h, x:x + w]
+                lines = _split_lines(core)
+                if len(lines) > 1:
+                    for top, bottom in lines:
+                        boxes.extend(self._line_box(prob, core, x, y, top, bottom))
+                    continue
+            boxes.append(self._unclip(x, y, w, h, area, float(scores[index]), prob.shape))
         return boxes
+
+    def _line_box(self, prob: np.ndarray, core: np.ndarray, x: int, y: int, top: int,
+                  bottom: int) -> list[tuple[float, float, float, float, float]]:
+        """The box of one text line cut out of a region that held several lines."""
+        cols = np.flatnonzero(core[top:bottom].any(axis=0))
+        if cols.size == 0:
+            return []
+        x0, x1 = int(cols[0]), int(cols[-1]) + 1
+        y0, y1 = top, bottom
+        w, h = x1 - x0, y1 - y0
+        if min(w, h) < self.min_box_side:
+            return []
+        pixels = core[y0:y1, x0:x1]
+        score = float(prob[y + y0:y + y1, x + x0:x + x1][pixels].mean())
+        if score < self.box_thresh:
+            return []
+        return [self._unclip(x + x0, y + y0, w, h, int(pixels.sum()), score, prob.shape)]
+
+    def _unclip(self, x: int, y: int, w: int, h: int, area: int, score: float,
+                shape: tuple[int, ...]) -> tuple[float, float, float, float, float]:
+        """DB unclip: grow the kernel by D = A * r / L (area and perimeter of the region)."""
+        height, width = shape[:2]
+        distance = area * self.unclip_ratio / max(2.0 * (w + h), 1.0)
+        return (max(0.0, x - distance), max(0.0, y - distance), min(float(width), x + w + distance),
+                min(float(height), y + h + distance), score)
+
+
+_MIN_LINE_ROWS = 4
+"""A text line's kernel is at least this many probability-map rows tall; only regions at least
+twice as tall are looked at for several lines."""
+_VALLEY_SHARE = 0.2
+"""A row of a region whose kernel pixels are fewer than this share of the region's fullest row
+separates two lines (lines of a dense block touch through a few descender pixels)."""
+
+
+def _split_lines(core: np.ndarray) -> list[tuple[int, int]]:
+    """The (top, bottom) row ranges of the text lines in one detected region.
+
+    A region spanning two lines of a dense label block has a row profile with a deep valley
+    between the lines; a single line has none. Each part must be a plausible line on its own
+    (`_MIN_LINE_ROWS` tall), else the region is kept whole. The valley rows (a descender
+    touching the next line) belong to no line: the unclip margin covers them.
+    """
+    profile = core.sum(axis=1)
+    peak = int(profile.max()) if profile.size else 0
+    if peak == 0:
+        return []
+    full = profile >= max(1, _VALLEY_SHARE * peak)
+    lines, start = [], None
+    for row, on in enumerate(full):
+        if on and start is None:
+            start = row
+        elif not on and start is not None:
+            lines.append((start, row))
+            start = None
+    if start is not None:
+        lines.append((start, len(full)))
+    lines = [(a, b) for a, b in lines if b - a >= _MIN_LINE_ROWS]
+    return lines if len(lines) > 1 else [(0, core.shape[0])]
 
 
 class TextDetector:
@@ -103,6 +162,27 @@ class TextDetector:
     def device(self) -> torch.device:
         return next(self.net.buffers()).device
 
+    def detect_frames(self, views_per_frame: Sequence[Sequence[RenderedFrame]]) -> list[list[Detection]]:
+        """The text boxes of each frame, merged across its views, with the view each is read on.
+
+        All views of all frames go through the network together (batched by shape). A line
+        seen on several views becomes one box, the union of the overlapping ones, read on the
+        view whose box scored best.
+        """
+        flat = [view for views in views_per_frame for view in views]
+        per_view = self.detect(flat)
+        out, cursor = [], 0
+        for views in views_per_frame:
+            found = per_view[cursor:cursor + len(views)]
+            cursor += len(views)
+            candidates = [(box, index) for index, boxes in enumerate(found) for box in boxes]
+            detections = []
+            for merged in merge_boxes([box for box, _ in candidates]):
+                best = max(candidates, key=lambda c, m=merged: (box_iou(c[0], m), c[0].score))
+                detections.append(Detection(merged, best[1]))
+            out.append(detections)
+        return out
+
     def detect(self, views: Sequence[RenderedFrame]) -> list[list[TextBox]]:
         """Boxes for every view, in the source-frame pixels of that view's frame."""
         jobs = [job for index, view in enumerate(views) for job in self.plan(index, view)]
@@ -119,17 +199,29 @@ class TextDetector:
         return [merge_boxes(boxes) for boxes in found]
 
     def plan(self, index: int, view: RenderedFrame) -> list[_Job]:
-        """Split a view into detector jobs: the whole view, or overlapping tiles when it is huge."""
+        """Split a view into detector jobs at the scale small text needs.
+
+        A view is scaled so its short side reaches `min_side` (at most `max_upscale` times):
+        glyphs 5-8 px high are below what the detector finds at their own size. A view that
+        would then exceed `max_side`, or would have to shrink below `min_scale`, is cut into
+        overlapping tiles, each detected at that scale. Flat tiles (one value, e.g. the
+        collimated border of a radiograph) hold no text and are skipped.
+        """
         rows, cols = view.image.shape[:2]
         cfg = self.config
-        if max(rows, cols) <= cfg.tile_above:
-            return [_Job(index, 0, 0, cols, rows, _target_shape(rows, cols, cfg.max_side, cfg.min_side))]
-        tile = cfg.max_side
+        scale = _detection_scale(rows, cols, cfg)
+        if max(rows, cols) * scale <= cfg.max_side + 16:
+            return [_Job(index, 0, 0, cols, rows, _target_shape(rows, cols, scale, cfg.max_side))]
+        tile = max(64, int(cfg.max_side / scale))
+        overlap = min(tile // 2, cfg.tile_overlap)
         jobs = []
-        for y0 in _tile_starts(rows, tile, cfg.tile_overlap):
-            for x0 in _tile_starts(cols, tile, cfg.tile_overlap):
+        for y0 in _tile_starts(rows, tile, overlap):
+            for x0 in _tile_starts(cols, tile, overlap):
                 y1, x1 = min(rows, y0 + tile), min(cols, x0 + tile)
-                jobs.append(_Job(index, x0, y0, x1, y1, _target_shape(y1 - y0, x1 - x0, cfg.max_side, cfg.min_side)))
+                region = view.image[y0:y1, x0:x1]
+                if region.min() == region.max():
+                    continue
+                jobs.append(_Job(index, x0, y0, x1, y1, _target_shape(y1 - y0, x1 - x0, scale, cfg.max_side)))
         return jobs
 
     def preprocess(self, image: np.ndarray, job: _Job) -> np.ndarray:
@@ -163,11 +255,18 @@ class TextDetector:
         return out
 
 
-def _target_shape(rows: int, cols: int, max_side: int, min_side: int) -> tuple[int, int]:
-    """Network input (height, width): longest side <= max_side, shortest >= min_side, multiples of 32."""
-    scale = min(1.0, max_side / max(rows, cols))
-    if min(rows, cols) * scale < min_side:
-        scale = min(min_side / min(rows, cols), max_side / max(rows, cols)) if max(rows, cols) > 0 else 1.0
+def _detection_scale(rows: int, cols: int, cfg: DetConfig) -> float:
+    """How much a view is resized for detection: short side up to `min_side` (by at most
+    `max_upscale`), long side down to `max_side`, but never below `min_scale` (then it is tiled)."""
+    short, long = min(rows, cols), max(rows, cols)
+    scale = min(cfg.max_upscale, max(1.0, cfg.min_side / max(1, short)))
+    if long * scale > cfg.max_side:
+        scale = max(cfg.min_scale, min(scale, cfg.max_side / long))
+    return scale
+
+
+def _target_shape(rows: int, cols: int, scale: float, max_side: int) -> tuple[int, int]:
+    """Network input (height, width) for a region resized by `scale`: multiples of 32, at most `max_side`."""
     height = max(32, round(rows * scale / 32) * 32)
     width = max(32, round(cols * scale / 32) * 32)
     return min(height, max_side), min(width, max_side)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pixelsvc.config import DetConfig
-from pixelsvc.ocr.det import DBPostProcessor, _target_shape, _tile_starts, merge_boxes
+from pixelsvc.ocr.det import DBPostProcessor, _detection_scale, _target_shape, _tile_starts, merge_boxes
 from pixelsvc.types import Frame, TextBox
 from tests.synth import make_frame
 
@@ -51,7 +51,12 @@ def test_large_frames_are_tiled_so_small_text_survives(engine):
     frame = Frame(("big", 0), big, "MONOCHROME2", 12)
     view = engine.renderer.render(frame)[0]
     jobs = engine.detector.plan(0, view)
-    assert len(jobs) > 1 and len({j.shape for j in jobs}) == 1  # equal tiles: one batch shape
+    assert len(jobs) == 1  # the flat tiles of the empty radiograph are skipped
+    textured = Frame(("big", 1), np.random.default_rng(0).integers(0, 4096, big.shape, dtype=np.uint16),
+                     "MONOCHROME2", 12)
+    tiles = engine.detector.plan(0, engine.renderer.render(textured)[0])
+    assert len(tiles) > 1 and len({j.shape for j in tiles}) == 1  # equal tiles: one batch shape
+    assert {j.shape for j in tiles} == {(1280, 1280)}  # at the frame's own scale, never shrunk
     boxes = engine.detector.detect([view])[0]
     for text in small.texts:
         ink = np.zeros(big.shape, bool)
@@ -66,8 +71,45 @@ def test_blank_frame_has_no_boxes(engine):
 
 def test_target_shape_is_a_multiple_of_32_within_limits():
     for rows, cols in [(512, 512), (768, 1024), (100, 3000), (20, 20), (4664, 3064)]:
-        h, w = _target_shape(rows, cols, 1280, 64)
-        assert h % 32 == 0 and w % 32 == 0 and max(h, w) <= 1280 and min(h, w) >= 32
+        for scale in (0.5, 1.0, 2.5):
+            h, w = _target_shape(rows, cols, scale, 1280)
+            assert h % 32 == 0 and w % 32 == 0 and max(h, w) <= 1280 and min(h, w) >= 32
+
+
+def test_small_frames_are_upscaled_and_large_ones_never_shrunk():
+    cfg = DetConfig()
+    assert _detection_scale(256, 256, cfg) == pytest.approx(cfg.min_side / 256)  # 6 px glyphs reach ~17 px
+    assert _detection_scale(128, 128, cfg) == cfg.max_upscale
+    assert _detection_scale(1024, 768, cfg) == 1.0
+    assert _detection_scale(3000, 2400, cfg) == 1.0  # tiled rather than shrunk
+
+
+def test_small_text_on_a_small_frame_is_found(engine):
+    synth = make_frame(7, 256, 256, sizes=(7, 8))
+    boxes = [b for per_view in engine.detector.detect(engine.renderer.render(synth.frame)) for b in per_view]
+    found = [_covered(boxes, text.ink) >= 0.9 for text in synth.texts]
+    assert sum(found) >= len(found) - 1, f"{sum(found)} of {len(found)} strings 5-7 px high found"
+
+
+def test_a_region_spanning_two_lines_of_a_dense_block_is_cut_in_two():
+    prob = np.zeros((64, 96), np.float32)
+    prob[10:18, 8:80] = 0.9  # line 1 kernel
+    prob[24:32, 8:70] = 0.9  # line 2, 14 px pitch
+    prob[18:24, 30:32] = 0.9  # a descender touching the next line joins the two regions
+    post = DBPostProcessor(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=1.6, min_box_side=3)
+    boxes = sorted(post(prob), key=lambda b: b[1])
+    assert len(boxes) == 2
+    assert boxes[0][3] <= 26 and boxes[1][1] >= 16  # each box keeps to its own line (plus the unclip margin)
+    assert boxes[0][2] > 80 and boxes[1][2] < 80  # widths follow each line
+
+
+def test_a_vertical_line_is_not_cut_between_its_glyphs():
+    prob = np.zeros((96, 32), np.float32)
+    for top in range(8, 88, 12):
+        prob[top:top + 9, 10:18] = 0.9
+    prob[8:88, 13:15] = 0.9  # rotated glyphs touch along the line
+    post = DBPostProcessor(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=1.6, min_box_side=3)
+    assert len(post(prob)) == 1
 
 
 def test_tiles_cover_the_whole_length_with_overlap():

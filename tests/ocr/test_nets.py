@@ -26,8 +26,8 @@ def _det_input(engine) -> np.ndarray:
 
 
 def test_detector_matches_onnxruntime(engine):
-    x = np.concatenate([_det_input(engine), np.random.default_rng(0).uniform(-1, 1, (1, 3, 256, 384))]).astype(
-        np.float32)
+    real = _det_input(engine)
+    x = np.concatenate([real, np.random.default_rng(0).uniform(-1, 1, real.shape)]).astype(np.float32)
     reference = _session("ppocrv6-small-det").run(None, {"x": x})[0]
     with torch.inference_mode():
         ours = engine.detector.net(torch.from_numpy(x)).numpy()

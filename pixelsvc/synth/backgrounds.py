@@ -19,10 +19,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["Background", "BackgroundSource", "procedural", "real_sources", "split_of"]
+__all__ = ["Background", "BackgroundSource", "from_real", "pick_source", "procedural", "real_sources", "split_of"]
 
 PROCEDURAL_KINDS = ("ct", "mr", "us", "xr")
 MAX_SOURCE_FRAMES = 8
+MAX_SOURCE_SIDE = 1536
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def real_sources(data_root: Path, split: str) -> list[BackgroundSource]:
         with catalog.open(newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t"):
                 if (row.get("visible_burned_in_text") != "no" or not row.get("decode_status", "").startswith("ok")
-                        or not row["path"].endswith(".dcm") or row.get("modality") in ("SEG", "RTDOSE", "PR")):
+                        or row["path"].endswith(".zip") or row.get("modality") in ("SEG", "RTDOSE", "PR")):
                     continue
                 rel = "real/" + row["path"]
                 if split_of(rel) == split and (data_root / rel).is_file():
@@ -75,7 +76,7 @@ def _short(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-@functools.lru_cache(maxsize=48)
+@functools.lru_cache(maxsize=8)
 def _decoded(path: Path) -> tuple[np.ndarray, ...]:
     """Up to MAX_SOURCE_FRAMES frames of a real file, normalised to display space."""
     from pixelsvc.dicom.decode import iter_frames, read_dataset
@@ -84,6 +85,9 @@ def _decoded(path: Path) -> tuple[np.ndarray, ...]:
     out: list[np.ndarray] = []
     for frame in iter_frames(ds, "synth"):
         pixels = frame.pixels.astype(np.float32)
+        scale = MAX_SOURCE_SIDE / max(pixels.shape[:2])
+        if scale < 1:  # keeps the cache small; targets larger than this are upsampled
+            pixels = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         if pixels.ndim == 3:
             out.append(np.clip(pixels / max(1.0, float(pixels.max())), 0, 1))
         else:
@@ -93,6 +97,13 @@ def _decoded(path: Path) -> tuple[np.ndarray, ...]:
         if len(out) >= MAX_SOURCE_FRAMES:
             break
     return tuple(out)
+
+
+def pick_source(sources: list[BackgroundSource], rng: random.Random) -> BackgroundSource:
+    """A modality first (each equally likely), then one of its files: rare modalities are not drowned out."""
+    modalities = sorted({s.modality for s in sources})
+    modality = rng.choice(modalities)
+    return rng.choice([s for s in sources if s.modality == modality])
 
 
 def from_real(source: BackgroundSource, rng: random.Random, rows: int, cols: int, frames: int,

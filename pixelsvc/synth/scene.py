@@ -13,7 +13,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pixelsvc.synth.backgrounds import PROCEDURAL_KINDS, Background, BackgroundSource, from_real, procedural
+from pixelsvc.synth.backgrounds import (
+    PROCEDURAL_KINDS,
+    Background,
+    BackgroundSource,
+    from_real,
+    pick_source,
+    procedural,
+)
 from pixelsvc.synth.dicom import PixelFormat, random_format
 from pixelsvc.synth.draw import INK_ALPHA, Canvas, Style, blend, render_group
 from pixelsvc.synth.fonts import FontChoice
@@ -63,7 +70,7 @@ def make_case(rng: random.Random, split: str, fonts: tuple[FontChoice, ...], sou
     colour = fmt.colour if fmt else rng.random() < spec.colour_share
     fmt = fmt or random_format(rng, colour)
     if kind is None and sources and rng.random() < spec.real_share:
-        background = from_real(rng.choice(sources), rng, rows, cols, frames, colour)
+        background = from_real(pick_source(sources, rng), rng, rows, cols, frames, colour)
     else:
         kind = kind or rng.choice(("us", "us") if colour else PROCEDURAL_KINDS)
         background = procedural(kind, rng, rows, cols, frames, colour)

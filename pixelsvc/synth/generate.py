@@ -38,13 +38,15 @@ class SplitConfig:
 SPLITS = {"dev": SplitConfig(seed=1010, min_phi_boxes=1000), "test": SplitConfig(seed=2020, min_phi_boxes=3000)}
 
 
-def write_case(case: Case, out: Path, name: str, split: str, *, rng: random.Random) -> list[FileTruth]:
-    """Write both header variants of a case and their truth; returns the two truths."""
+def write_case(case: Case, out: Path, name: str, split: str, *, rng: random.Random,
+               variants: tuple[str, ...] = ("h", "n")) -> list[FileTruth]:
+    """Write the header variants of a case ('h' with values, 'n' without) and their truth."""
     stored = [to_stored(f, case.fmt) for f in case.frames]
     masks_name = f"{name}.npz"
     save_masks(out / "truth" / masks_name, case.labels)
     truths = []
-    for suffix, header in (("h", case.patient.header()), ("n", {})):
+    for suffix in variants:
+        header = case.patient.header() if suffix == "h" else {}
         file_name = f"{name}-{suffix}.dcm"
         syntax = write_series(out / "dicom" / file_name, stored, case.fmt, case.background.modality, header,
                               new_uids(rng))

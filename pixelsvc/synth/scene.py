@@ -30,6 +30,8 @@ from pixelsvc.synth.values import Patient, make_patient, phi_strings, time_text
 
 __all__ = ["Case", "CaseSpec", "make_case"]
 
+MIN_CONTRAST = 0.1
+"""Least ink-to-background difference (display range, after opacity) of any string: faint but legible."""
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 _LIGHT_COLOURS = ((1.0, 1.0, 1.0), (1.0, 1.0, 0.2), (0.3, 1.0, 0.3), (0.3, 1.0, 1.0), (1.0, 0.65, 0.1))
 _DARK_COLOURS = ((0.0, 0.0, 0.0), (0.05, 0.05, 0.35), (0.3, 0.0, 0.0))
@@ -201,6 +203,11 @@ class _Painter:
             level = rng.uniform(0.45, 0.8) if light else rng.uniform(0.15, 0.4)
         else:
             level = min(1.0, bg + rng.uniform(0.08, 0.25)) if light else max(0.0, bg - rng.uniform(0.08, 0.25))
+        if opacity * abs(level - bg) < MIN_CONTRAST:  # readable by a person: push the ink away from the background
+            opacity = 1.0
+            if abs(level - bg) < MIN_CONTRAST:
+                level = min(1.0, bg + MIN_CONTRAST) if (light and bg + MIN_CONTRAST <= 1.0) or bg < MIN_CONTRAST \
+                    else max(0.0, bg - MIN_CONTRAST)
         if self.base[0].ndim == 3 and mode == "extreme":
             colour = rng.choice(_LIGHT_COLOURS if light else _DARK_COLOURS)
         else:

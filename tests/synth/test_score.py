@@ -1,0 +1,90 @@
+"""pixelsvc.synth.score on hand-made frames: masked, unmasked, flat-filled, distractors, collateral, false masks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pixelsvc.synth.score import covered_pixels, score_file, summarize
+from pixelsvc.synth.truth import FileTruth, TruthString
+
+
+def _string(sid: int, box: tuple[int, int, int, int], category: str, glyph: int = 10) -> TruthString:
+    return TruthString(id=sid, frame=0, box=box, category=category, glyph_px=glyph, contrast="high",
+                       contrast_value=0.9, opacity=1.0, polarity="light-on-dark", rotation=0.0, font="f",
+                       font_style="sans", antialias=True, region="air", layout="single", anchor="tl",
+                       changing=False, ink_pixels=0)
+
+
+def _frame_with_three_strings() -> tuple[FileTruth, list[np.ndarray], np.ndarray]:
+    """A 100x100 frame: a NAME at top left, a DATE at top right, a DISTRACTOR at the bottom."""
+    before = np.full((100, 100), 100, np.uint16)
+    labels = np.zeros((100, 100), np.uint16)
+    boxes = [(5, 5, 35, 15), (60, 5, 95, 15), (30, 80, 60, 90)]
+    strings = []
+    for sid, (box, category) in enumerate(zip(boxes, ("NAME", "DATE", "DISTRACTOR"), strict=True)):
+        x0, y0, x1, y1 = box
+        labels[y0:y1:2, x0:x1] = sid + 1  # striped "glyphs"
+        before[labels == sid + 1] = 4095
+        strings.append(_string(sid, box, category))
+    truth = FileTruth(file="x-h.dcm", case="x", split="dev", header="with-header", frames=1, rows=100, cols=100,
+                      photometric="MONOCHROME2", bits_stored=12, signed=False, transfer_syntax="", background="p",
+                      modality="CT", masks="x.npz", strings=strings)
+    return truth, [labels], before
+
+
+def test_masked_and_unmasked_strings_give_half_recall() -> None:
+    truth, labels, before = _frame_with_three_strings()
+    after = before.copy()
+    after[3:17, 3:37] = 0  # the NAME box painted black (with a margin); the DATE is left alone
+    score = score_file(truth, labels, [before], [after])
+    assert score.covered_share[0] == 1.0 and score.covered_share[1] == 0.0 and score.covered_share[2] == 0.0
+    result = summarize([score])
+    assert result["recall"] == 0.5 and result["phi_boxes"] == 2
+    assert result["recall_by"]["category"]["NAME"]["recall"] == 1.0
+    assert result["recall_by"]["category"]["DATE"]["recall"] == 0.0
+    assert result["distractors_kept"] == 1.0
+    assert result["collateral"] == 0.0 and result["largest_false_mask_pct"] == 0.0
+
+
+def test_fill_equal_to_the_ink_still_counts_as_masked() -> None:
+    truth, labels, before = _frame_with_three_strings()
+    after = before.copy()
+    after[3:17, 58:97] = 4095  # the DATE's box filled with its own ink value: ink unchanged but flat
+    changed, covered = covered_pixels(before, after)
+    ink = labels[0] == 2
+    assert not changed[ink].any() and covered[ink].all()
+    assert summarize([score_file(truth, labels, [before], [after])])["recall"] == 0.5
+
+
+def test_partly_masked_string_is_a_miss_and_distractor_masked_is_lost() -> None:
+    truth, labels, before = _frame_with_three_strings()
+    after = before.copy()
+    after[3:17, 3:20] = 0  # about half of the NAME
+    after[78:92, 28:62] = 0  # the distractor
+    result = summarize([score_file(truth, labels, [before], [after])])
+    assert result["recall"] == 0.0 and result["distractors_kept"] == 0.0
+
+
+def test_collateral_and_false_mask_away_from_text() -> None:
+    truth, labels, before = _frame_with_three_strings()
+    after = before.copy()
+    after[40:60, 40:60] = 0  # 400 px of anatomy blacked out, far from any text
+    result = summarize([score_file(truth, labels, [before], [after])])
+    assert result["largest_false_mask_pct"] == 4.0
+    nontext = 100 * 100 - ((30 + 8) * (10 + 8) + (35 + 8) * 18 + 38 * 18)
+    assert abs(result["collateral"] - 400 / nontext) < 1e-6
+    assert result["recall"] == 0.0
+
+
+def test_failed_file_counts_as_misses() -> None:
+    truth, labels, _before = _frame_with_three_strings()
+    result = summarize([score_file(truth, labels, None, None)])
+    assert result["failed_files"] == 1 and result["recall"] == 0.0 and result["distractors"] == 0
+
+
+def test_colour_frames_compare_every_sample() -> None:
+    before = np.zeros((20, 20, 3), np.uint8)
+    after = before.copy()
+    after[5, 5, 2] = 1
+    changed, _ = covered_pixels(before, after)
+    assert changed.sum() == 1 and changed[5, 5]

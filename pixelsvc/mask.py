@@ -1,8 +1,10 @@
 """Stage 6: paint out PHI regions in a frame's native dtype and value range.
 
-Each box grows by a margin (never zero: OCR boxes hug glyphs and anti-aliased edges
-leak), boxes closer than `merge_distance` become one rectangle, and every sample of the
-rectangle is set to the fill value. Pixels outside the rectangles are not touched, so
+Each box is first cut down to rectangles around its ink, where the ink is clear
+(`pixelsvc.ink`), then grows by a margin (never zero: OCR boxes hug glyphs and anti-aliased edges
+leak), boxes closer than `merge_distance` become one rectangle when that rectangle covers
+little more than they do, and every sample of each rectangle is set to the fill value.
+Pixels outside the rectangles are not touched, so
 they stay bit-identical; a frame with nothing to mask keeps its original array.
 """
 
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from pixelsvc.config import MaskConfig
+from pixelsvc.ink import ink_rectangles
 from pixelsvc.types import Frame, MaskedFrame, TextBox
 
 __all__ = ["FrameMasker", "expand_and_merge", "fill_value"]
@@ -44,9 +47,25 @@ def fill_value(frame: Frame, fill: str | int) -> int | float:
     return hi if want_high else lo
 
 
+_MERGE_WASTE = 0.25
+"""Two close rectangles become one only if their bounding rectangle adds at most this share of
+their own area: pieces of one line merge, lines of different lengths stay apart (the rectangle
+around them would black out the tissue beside the shorter line)."""
+
+
+def _wasteful(a: list[float], b: list[float]) -> bool:
+    def area(r: list[float]) -> float:
+        return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
+    inter = [max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])]
+    covered = area(a) + area(b) - area(inter)
+    union = (max(a[2], b[2]) - min(a[0], b[0])) * (max(a[3], b[3]) - min(a[1], b[1]))
+    return union > (1.0 + _MERGE_WASTE) * covered
+
+
 def expand_and_merge(boxes: Sequence[TextBox], margin: int, merge_distance: int, rows: int,
                      cols: int) -> list[TextBox]:
-    """Grow boxes by `margin`, clip them to the frame and merge those within `merge_distance`."""
+    """Grow boxes by `margin`, clip them to the frame and merge those within `merge_distance`
+    whose bounding rectangle covers little more than they do."""
     rects = [
         [max(0, b.x0 - margin), max(0, b.y0 - margin), min(cols, b.x1 + margin), min(rows, b.y1 + margin), b.score]
         for b in boxes
@@ -59,7 +78,8 @@ def expand_and_merge(boxes: Sequence[TextBox], margin: int, merge_distance: int,
         for rect in rects:
             for kept in out:
                 if (rect[0] <= kept[2] + merge_distance and kept[0] <= rect[2] + merge_distance
-                        and rect[1] <= kept[3] + merge_distance and kept[1] <= rect[3] + merge_distance):
+                        and rect[1] <= kept[3] + merge_distance and kept[1] <= rect[3] + merge_distance
+                        and not _wasteful(rect, kept)):
                     kept[0], kept[1] = min(kept[0], rect[0]), min(kept[1], rect[1])
                     kept[2], kept[3] = max(kept[2], rect[2]), max(kept[3], rect[3])
                     kept[4] = max(kept[4], rect[4])
@@ -83,6 +103,8 @@ class FrameMasker:
     def mask(self, frame: Frame, boxes: Sequence[TextBox]) -> MaskedFrame:
         """A MaskedFrame; `changed` is False (and pixels are the original array) when no box is given."""
         rows, cols = frame.pixels.shape[:2]
+        if self.config.tighten_to_ink:
+            boxes = [rect for box in boxes for rect in ink_rectangles(frame.pixels, box)]
         rects = expand_and_merge(boxes, self.config.margin, self.config.merge_distance, rows, cols)
         if not rects:
             return MaskedFrame(frame, frame.pixels, (), False)

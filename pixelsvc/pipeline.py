@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from pixelsvc.config import EngineConfig
+from pixelsvc.config import EngineConfig, MaskConfig
 from pixelsvc.errors import InvalidFrameError
 from pixelsvc.mask import FrameMasker
 from pixelsvc.ocr.det import TextDetector
@@ -35,10 +35,12 @@ from pixelsvc.render import FrameRenderer
 from pixelsvc.types import (
     Frame,
     FrameResult,
+    Label,
     MaskedFrame,
     PhiContext,
     Policy,
     TextRead,
+    Verdict,
 )
 
 __all__ = [
@@ -216,7 +218,7 @@ class Engine:
     def finish(self, frame: Frame, reads: Sequence[TextRead], context: PhiContext, policy: Policy) -> FrameResult:
         """Classify a frame's reads and mask what the policy says."""
         with self._timed("classify"):
-            verdicts = self.classifier.classify(reads, context, policy)
+            verdicts = _keep_unread_regions(self.classifier.classify(reads, context, policy), frame, self.config.mask)
         with self._timed("mask"):
             masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask])
         if masked.changed:
@@ -292,3 +294,20 @@ def reuse_result(frame: Frame, source: FrameResult) -> FrameResult:
     pixels = masked.pixels if masked.changed else frame.pixels
     return FrameResult(frame.key, source.verdicts, MaskedFrame(frame, pixels, masked.boxes, masked.changed),
                        deduplicated=True)
+
+
+def _keep_unread_regions(verdicts: list[Verdict], frame: Frame, config: MaskConfig) -> list[Verdict]:
+    """Unmask boxes over `max_unread_share` of the frame whose text could not be read.
+
+    Large text is read with confidence; a large region the recogniser cannot read is
+    tissue the detector took for text. Masking it would black out anatomy (see MaskConfig).
+    """
+    rows, cols = frame.pixels.shape[:2]
+    limit = config.max_unread_share * rows * cols
+    out = []
+    for verdict in verdicts:
+        read = verdict.read
+        if verdict.mask and read.box.area() > limit and read.confidence < config.read_confidence:
+            verdict = Verdict(read, Label.UNKNOWN, False, "large_unread")
+        out.append(verdict)
+    return out

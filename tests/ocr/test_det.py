@@ -56,7 +56,7 @@ def test_large_frames_are_tiled_so_small_text_survives(engine):
                      "MONOCHROME2", 12)
     tiles = engine.detector.plan(0, engine.renderer.render(textured)[0])
     assert len(tiles) > 1 and len({j.shape for j in tiles}) == 1  # equal tiles: one batch shape
-    assert {j.shape for j in tiles} == {(1280, 1280)}  # at the frame's own scale, never shrunk
+    assert {j.shape for j in tiles} == {(1280, 1280)}  # shrunk no more than min_scale
     boxes = engine.detector.detect([view])[0]
     for text in small.texts:
         ink = np.zeros(big.shape, bool)
@@ -81,7 +81,8 @@ def test_small_frames_are_upscaled_and_large_ones_never_shrunk():
     assert _detection_scale(256, 256, cfg) == pytest.approx(cfg.min_side / 256)  # 6 px glyphs reach ~17 px
     assert _detection_scale(128, 128, cfg) == cfg.max_upscale
     assert _detection_scale(1024, 768, cfg) == 1.0
-    assert _detection_scale(3000, 2400, cfg) == 1.0  # tiled rather than shrunk
+    assert _detection_scale(2048, 2048, cfg) == pytest.approx(1280 / 2048)
+    assert _detection_scale(3000, 2400, cfg) == cfg.min_scale  # then tiled rather than shrunk further
 
 
 def test_small_text_on_a_small_frame_is_found(engine):

@@ -56,6 +56,9 @@ class RenderConfig:
     local_contrast_view: bool = True
     """Also render a locally equalised (CLAHE) view: faint, semi-transparent text and dark text
     over bright or textured anatomy gain contrast against their own surroundings."""
+    local_replaces_robust: bool = True
+    """Detect on the local-contrast view instead of the robust window it is made from: one
+    detector pass fewer per frame, and the same recall on the benchmark's dev split."""
     local_contrast_clip: float = 3.0
     """CLAHE clip limit: how much local contrast is amplified at most."""
     local_contrast_tile: int = 128

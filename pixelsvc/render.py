@@ -80,8 +80,13 @@ class FrameRenderer:
                 grey = np.where(marks, np.uint8(255), np.uint8(0))
                 views.append(RenderedFrame(frame.key, np.repeat(grey[:, :, None], 3, axis=2), "extreme"))
         if self.config.local_contrast_view:
-            windowed = views[1] if len(views) > 1 and views[1].rendering == "robust" else views[0]
-            views.append(RenderedFrame(frame.key, self._local_contrast(windowed.image[:, :, 0]), "local"))
+            robust = [v for v in views if v.rendering == "robust"]
+            windowed = robust[0] if robust else views[0]
+            local = RenderedFrame(frame.key, self._local_contrast(windowed.image[:, :, 0]), "local")
+            if self.config.local_replaces_robust and robust:
+                views = [local if v.rendering == "robust" else v for v in views]
+            else:
+                views.append(local)
         return views
 
     def _local_contrast(self, grey: np.ndarray) -> np.ndarray:

@@ -291,7 +291,8 @@
 
   // --- wiring --------------------------------------------------------------------------
   function onKey(event) {
-    if (event.target.closest && event.target.closest("select, input")) return;
+    if (event.target.matches && event.target.matches("select, textarea, input:not([type=checkbox])")) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     const key = event.key;
     if (!$("viewer").hidden) {
       const actions = { Escape: closeViewer, ArrowRight: () => stepFrame(1), ArrowLeft: () => stepFrame(-1),

@@ -5,9 +5,9 @@ counts and a thumbnail of every frame that had text, drawn from the **de-identif
 output** with each region outlined in its label's colour (`preview.LABEL_COLOURS`) and
 kept (unmasked) text ringed in cyan so it stands out. The page is plain files: no server,
 no network, scripts loaded with ``<script src>`` so it works from ``file://``. The card
-list is in ``data/index.js``; each card's regions (label, rule, box) load only when its
-frame view opens, and thumbnails are lazy images on pages of 50 cards, so a run of 10,000
-files opens as fast as one of ten.
+list is in ``data/index.js``; the regions (label, rule, box) of each 100 cards are in one
+``data/regions/<chunk>.js``, loaded when a frame view first needs it, and thumbnails are
+lazy images on pages of 50 cards, so a run of 10,000 files opens about as fast as one of ten.
 
 Privacy: by default the page holds de-identified pixels, labels, rule names and the
 report's own PHI-free messages, never recognised text, header values or input paths
@@ -30,7 +30,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,8 @@ SITE = Path(__file__).with_name("review_site")
 """index.html, review.js and review.css: copied as they are into every review folder."""
 PAGE_SIZE = 50
 """Cards per page."""
+REGION_CHUNK = 100
+"""Cards per ``data/regions/<chunk>.js``: few files to write (each is synced), small ones to load."""
 THUMB_WIDTH = 320
 VIEW_MAX_WIDTH = 1600
 """Frame view images are scaled down to this width; the page zooms them further."""
@@ -60,6 +62,7 @@ _OTHER_COLOUR = (160, 160, 160)
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 _DIGITS = re.compile(r"\d+")
+_TAG = re.compile(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\))")
 
 
 class ReviewError(PixelsvcError):
@@ -117,8 +120,11 @@ def build_review(report: Path, out: Path, *, with_originals: bool = False, worke
         cards.append(card)
         if job is not None:
             jobs.append(job)
-        _write_text(out / "data" / "regions" / f"{card['key']}.js",
-                    f"window.reviewRegions({number}, {json.dumps(_regions_json(line))});\n")
+    for chunk in range(0, len(lines), REGION_CHUNK):
+        regions = {number: _regions_json(line)
+                   for number, line in enumerate(lines[chunk:chunk + REGION_CHUNK], start=chunk + 1)}
+        _write_text(out / "data" / "regions" / f"{chunk // REGION_CHUNK}.js",
+                    f"window.reviewRegions({json.dumps(regions, separators=(',', ':'))});\n")
     written, reused, errors = _draw_all(jobs, workers or os.cpu_count() or 1)
     for card in cards:
         if card["key"] in errors:
@@ -217,7 +223,8 @@ def _card(number: int, line: dict[str, Any], out: Path,
 def _meta(report: Path, with_originals: bool, page_size: int) -> dict[str, Any]:
     digest = hashlib.sha256(report.read_bytes()).hexdigest()
     return {"review_id": digest[:16], "report_sha256": digest, "with_originals": with_originals,
-            "page_size": page_size, "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "page_size": page_size, "region_chunk": REGION_CHUNK,
+            "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "label_colours": {label.value: _hex(colour) for label, colour in LABEL_COLOURS.items()},
             "kept_colour": _hex(KEPT_COLOUR)}
 
@@ -229,7 +236,7 @@ def _hex(colour: tuple[int, int, int]) -> str:
 def _counts(lines: list[dict[str, Any]]) -> dict[str, Any]:
     """The numbers at the top: files, frames, statuses, regions by label, failures by reason."""
     regions = [r for line in lines for r in _regions(line)]
-    failures = Counter(_DIGITS.sub("N", str(line.get("error") or "unknown"))
+    failures = Counter(_failure_kind(str(line.get("error") or "unknown"))
                        for line in lines if line["status"] == "failed")
     return {
         "files": len(lines),
@@ -244,35 +251,56 @@ def _counts(lines: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _failure_kind(error: str) -> str:
+    """An error message with its numbers (sizes, frame indices) as N, so like failures count together.
+
+    DICOM tags such as (7FE0,0010) are kept: they say which element was wrong.
+    """
+    return "".join(part if _TAG.fullmatch(part) else _DIGITS.sub("N", part) for part in _TAG.split(error))
+
+
 # --- images ---------------------------------------------------------------------------
 
 
 def _draw_all(jobs: list[_ImageJob], workers: int) -> tuple[int, int, dict[str, str]]:
-    """Draw every job's images (in `workers` processes when there is more than one job)."""
-    written = reused = 0
+    """Draw the images not already there (in `workers` processes when more than one file needs it)."""
+    unique = list({job.key: job for job in jobs}.values())  # the same output listed twice is drawn once
+    reused, pending = 0, []
+    for job in unique:
+        missing = set(_missing(job))
+        reused += sum(len(names) for frame, names in _image_names(job).items() if frame not in missing)
+        if missing:
+            pending.append(job)
     errors: dict[str, str] = {}
-    if workers > 1 and len(jobs) > 1:
+    if workers > 1 and len(pending) > 1:
         # spawn, not fork: the caller may hold torch threads, which a forked child inherits locked
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-            results: Iterable[tuple[str, int, int, str | None]] = list(pool.map(_draw_file, jobs, chunksize=4))
+        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
+            results = list(pool.map(_draw_file, pending, chunksize=4))
     else:
-        results = [_draw_file(job) for job in jobs]
-    for key, new, old, error in results:
+        results = [_draw_file(job) for job in pending]
+    written = 0
+    for key, new, error in results:
         written += new
-        reused += old
         if error:
             errors[key] = error
     return written, reused, errors
 
 
-def _draw_file(job: _ImageJob) -> tuple[str, int, int, str | None]:
-    """(key, images written, images already there, PHI-free error or None) for one file."""
-    names = {f: [f"{f}.jpg", f"{f}.png"] + ([f"{f}.orig.png"] if job.original else []) for f in job.regions}
-    todo = sorted(f for f, files in names.items() if not all((job.folder / n).is_file() for n in files))
-    reused = sum(len(names[f]) for f in names if f not in todo)
+def _image_names(job: _ImageJob) -> dict[int, list[str]]:
+    return {f: [f"{f}.jpg", f"{f}.png"] + ([f"{f}.orig.png"] if job.original else []) for f in job.regions}
+
+
+def _missing(job: _ImageJob) -> list[int]:
+    """Frames of `job` with an image still to draw (images are written once: a rerun skips the rest)."""
+    return sorted(f for f, names in _image_names(job).items() if not all((job.folder / n).is_file() for n in names))
+
+
+def _draw_file(job: _ImageJob) -> tuple[str, int, str | None]:
+    """(key, images written, PHI-free error or None) for one file's missing frames."""
+    todo = _missing(job)
     if not todo:
-        return job.key, 0, reused, None
+        return job.key, 0, None
     try:
         _mkdir(job.folder)
         written = 0
@@ -288,10 +316,10 @@ def _draw_file(job: _ImageJob) -> tuple[str, int, int, str | None]:
                 _write_bytes(job.folder / f"{frame.key[1]}.orig.png", _encode(".png", view))
                 written += 1
     except PixelsvcError as exc:
-        return job.key, 0, reused, f"images could not be drawn: {exc}"
+        return job.key, 0, f"images could not be drawn: {exc}"
     except OSError as exc:
-        return job.key, 0, reused, f"images could not be drawn: {exc.strerror or type(exc).__name__}"
-    return job.key, written, reused, None
+        return job.key, 0, f"images could not be drawn: {exc.strerror or type(exc).__name__}"
+    return job.key, written, None
 
 
 def _frames(path: Path, wanted: list[int]) -> Iterator[Frame]:

@@ -1,6 +1,6 @@
 // pixelsvc review: cards, filters, keyboard navigation, frame view and accept/flag decisions.
-// Data comes from data/index.js (window.REVIEW_INDEX); a card's regions from data/regions/<key>.js,
-// loaded when its frame view opens. Decisions are kept in localStorage and exported as CSV.
+// Data comes from data/index.js (window.REVIEW_INDEX); a card's regions from data/regions/<chunk>.js
+// (100 cards each), loaded when a frame view first needs them. Decisions are kept in localStorage and exported as CSV.
 "use strict";
 
 (function () {
@@ -222,8 +222,9 @@
     $("viewer").hidden = false;
     $("viewer-original").hidden = !meta.with_originals;
     if (!regions.has(card.id)) {
-      const script = el("script", { src: "data/regions/" + card.key + ".js" });
-      script.addEventListener("load", () => { if (viewer.card === card) renderRegions(); });
+      const chunk = Math.floor((card.id - 1) / meta.region_chunk);
+      const script = el("script", { src: "data/regions/" + chunk + ".js" });
+      script.addEventListener("load", () => { script.remove(); if (viewer.card === card) renderRegions(); });
       document.body.append(script);
     }
     showFrame();
@@ -287,7 +288,9 @@
     }
   }
 
-  window.reviewRegions = function (id, list) { regions.set(id, list); };
+  window.reviewRegions = function (chunk) {
+    for (const [id, list] of Object.entries(chunk)) regions.set(Number(id), list);
+  };
 
   // --- wiring --------------------------------------------------------------------------
   function onKey(event) {

@@ -11,7 +11,8 @@ lazy images on pages of 50 cards, so a run of 10,000 files opens about as fast a
 
 Privacy: by default the page holds de-identified pixels, labels, rule names and the
 report's own PHI-free messages, never recognised text, header values or input paths
-(folder names often hold patient names; a card shows a hash of its input path instead).
+(folder names often hold patient names: a card is known by its report line number, and
+no hash of the path either, which a guess could be checked against).
 ``--with-originals`` adds the original frames and input paths for a reviewer inside the
 hospital, and the page then says so in a banner. Everything is written owner-only
 (files 0600, folders 0700).
@@ -208,7 +209,6 @@ def _card(number: int, line: dict[str, Any], out: Path,
         "kept": sum(1 for r in regions if not r["masked"]),
         "unknown_kept": any(r["label"] == Label.UNKNOWN.value and not r["masked"] for r in regions),
         "output": "/".join(output.parts[-4:]) if output else None,
-        "input_sha256": hashlib.sha256(str(line["input"]).encode()).hexdigest()[:16],
         "image_error": None,
     }
     if with_originals:

@@ -130,7 +130,7 @@
     const flag = el("button", { type: "button", class: "flag", text: "Flag (f)" });
     accept.addEventListener("click", () => decide(card, "accept"));
     flag.addEventListener("click", () => decide(card, "flag"));
-    const where = card.input ? card.input : card.output ? shortPath(card.output) : "input sha256 " + card.input_sha256;
+    const where = card.input ? card.input : card.output ? shortPath(card.output) : "no output (report line " + card.id + ")";
     node.append(el("footer", {}, accept, flag,
       el("span", { class: "where", text: card.frames + " frames \u00b7 " + where })));
     node.addEventListener("click", (event) => {
@@ -197,12 +197,12 @@
 
   function exportCsv() {
     const header = ["report_line", "status", "decision", "frames", "masked", "kept", "unknown_text_kept",
-                    "output", "input_sha256"];
+                    "output"];
     if (meta.with_originals) header.push("input");
     const rows = [header.join(",")];
     for (const c of cards) {
       const row = [c.id, c.status, decisions.get(c.id) || "", c.frames, c.masked, c.kept, c.unknown_kept ? "yes" : "no",
-                   c.output, c.input_sha256];
+                   c.output];
       if (meta.with_originals) row.push(c.input);
       rows.push(row.map(csvField).join(","));
     }

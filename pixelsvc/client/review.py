@@ -60,6 +60,8 @@ VIEW_MAX_WIDTH = 1600
 KEPT_COLOUR = (0, 255, 255)
 """Cyan ring around text that was kept (not masked): in no label's colour."""
 _OTHER_COLOUR = (160, 160, 160)
+_POOL_MIN_FILES = 16
+"""Fewer files to draw than this are drawn in-process: a spawned worker's imports cost about a second."""
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 _DIGITS = re.compile(r"\d+")
@@ -272,7 +274,7 @@ def _draw_all(jobs: list[_ImageJob], workers: int) -> tuple[int, int, dict[str, 
         if missing:
             pending.append(job)
     errors: dict[str, str] = {}
-    if workers > 1 and len(pending) > 1:
+    if workers > 1 and len(pending) >= _POOL_MIN_FILES:
         # spawn, not fork: the caller may hold torch threads, which a forked child inherits locked
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:

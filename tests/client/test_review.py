@@ -153,6 +153,31 @@ def test_rerun_reuses_every_image(run: ReviewRun) -> None:
     assert summary.images_written == 0 and summary.images_reused == 2 * summary.text_frames > 0
 
 
+def test_many_files_are_drawn_in_worker_processes_once(run: ReviewRun, tmp_path: Path) -> None:
+    """Enough files for the process pool: each output hard-linked under new names (new image keys)."""
+    lines = []
+    for copy in range(20):
+        for line in run.lines:
+            if line["output"] and line["regions"]:
+                link = tmp_path / f"{copy}-{Path(line['output']).name}"
+                os.link(line["output"], link)
+                lines.append({**line, "output": str(link)})
+    report = tmp_path / "many.jsonl"
+    report.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    summary = build_review(report, tmp_path / "site", workers=2)
+    assert summary.files == len(lines) >= 20 and summary.image_failures == 0
+    assert summary.images_written == 2 * summary.text_frames and summary.images_reused == 0
+    index = _index(tmp_path / "site")
+    first, last = index["cards"][0], index["cards"][len(lines) // 20 * 19]  # the same output, linked twice
+    assert first["key"] != last["key"]
+    frame = first["text_frames"][0]
+    site = tmp_path / "site"
+    images = [(site / "img" / c["key"][:2] / c["key"] / f"{frame}.png").read_bytes() for c in (first, last)]
+    assert images[0] == images[1]
+    again = build_review(report, tmp_path / "site", workers=2)
+    assert again.images_written == 0 and again.images_reused == summary.images_written
+
+
 def test_with_originals_adds_frames_paths_and_a_banner(run: ReviewRun, tmp_path: Path) -> None:
     site = tmp_path / "with-originals"
     build_review(run.report, site, with_originals=True, workers=1)

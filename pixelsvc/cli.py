@@ -7,6 +7,7 @@ one JSON report line per input (boxes, labels, rule names; never the text).
 
 `preview` draws one frame before and after masking, boxes coloured by label.
 `scan` runs the embedded engine and writes only the report (an audit, no DICOM out).
+`review` turns a redact report into a static page for a QA reviewer (pixelsvc/client/review.py).
 
 `demo` makes a small synthetic sample with fake PHI, redacts it and prints the recall.
 
@@ -217,6 +218,31 @@ def _add_redact_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignor
     preview.add_argument("--device", help="auto, cpu, cuda or cuda:N (default auto)")
 
 
+# --- review: the QA page over a redact report ---------------------------------------------
+
+
+def _review(args: argparse.Namespace) -> int:
+    from pixelsvc.client.review import build_review
+
+    try:
+        summary = build_review(args.report, args.out, with_originals=args.with_originals, workers=args.workers)
+    except PixelsvcError as exc:
+        print(f"pixelsvc review: {exc}", file=sys.stderr)
+        return 1
+    print(f"review of {summary.line()}; open {args.out / 'index.html'}")
+    return 0
+
+
+def _add_review_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    review = sub.add_parser("review", help="a static QA page over a redact report (opens from disk)",
+                            description="Write a static review site for REPORT (pixelsvc redact --report) into OUT.")
+    review.add_argument("report", type=Path, help="the JSON-lines report of pixelsvc redact")
+    review.add_argument("--out", type=Path, required=True, help="review folder (mode 0700; open OUT/index.html)")
+    review.add_argument("--with-originals", action="store_true",
+                        help="add the original frames and input paths (PHI: for reviewers inside the hospital)")
+    review.add_argument("--workers", type=int, help="processes drawing images (default: one per CPU core)")
+
+
 def _serve(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -309,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     scan.add_argument("--residual-check", action="store_true", help="re-read masked frames and count leaks")
     _add_serve_parser(sub)
     _add_demo_parser(sub)
+    _add_review_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
@@ -325,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         return _preview(args)
     if args.command == "demo":
         return _demo(args)
+    if args.command == "review":
+        return _review(args)
     return _scan(args)
 
 

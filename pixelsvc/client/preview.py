@@ -34,7 +34,10 @@ __all__ = [
     "OUTLINE_WIDTH",
     "PANEL_GAP",
     "PreviewError",
+    "display_image",
+    "draw_outline",
     "preview_image",
+    "scale_box",
     "write_png",
 ]
 
@@ -116,12 +119,12 @@ def preview_image(frame: Frame, result: FrameResult, *, max_width: int = 2048) -
     fx, fy = left.shape[1] / cols, left.shape[0] / rows
 
     for box in result.masked.boxes:  # first, so a label outline wins where the two touch
-        _outline(right, _scaled(box, fx, fy), MASK_COLOUR, 1)
+        draw_outline(right, scale_box(box, fx, fy), MASK_COLOUR, 1)
     for verdict in result.verdicts:
-        box = _scaled(verdict.read.box, fx, fy)
+        box = scale_box(verdict.read.box, fx, fy)
         colour = LABEL_COLOURS[verdict.label]
-        _outline(left, box, colour, OUTLINE_WIDTH)
-        _outline(right, box, colour, OUTLINE_WIDTH)
+        draw_outline(left, box, colour, OUTLINE_WIDTH)
+        draw_outline(right, box, colour, OUTLINE_WIDTH)
 
     panel_rows, panel_cols = left.shape[:2]
     width = max(2 * panel_cols + PANEL_GAP, min(_MIN_CANVAS_WIDTH, max_width))
@@ -188,14 +191,23 @@ def _display_pair(frame: Frame, masked: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.ascontiguousarray(image[:, :cols]), np.ascontiguousarray(image[:, cols:])
 
 
-def _scaled(box: TextBox, fx: float, fy: float) -> tuple[int, int, int, int]:
+def display_image(frame: Frame) -> np.ndarray:
+    """One frame as it displays (uint8 RGB): the min-max window of the preview panels.
+
+    `pixelsvc review` shows de-identified frames with this, so its thumbnails and the
+    preview PNG show a frame the same way.
+    """
+    return _DISPLAY.render(frame)[0].image
+
+
+def scale_box(box: TextBox, fx: float, fy: float) -> tuple[int, int, int, int]:
     """A box in panel pixels (x1, y1 exclusive), at least one pixel wide and high."""
     x0, y0 = int(np.floor(box.x0 * fx)), int(np.floor(box.y0 * fy))
     x1, y1 = max(x0 + 1, int(np.ceil(box.x1 * fx))), max(y0 + 1, int(np.ceil(box.y1 * fy)))
     return x0, y0, x1, y1
 
 
-def _outline(panel: np.ndarray, box: tuple[int, int, int, int], colour: Colour, width: int) -> None:
+def draw_outline(panel: np.ndarray, box: tuple[int, int, int, int], colour: Colour, width: int) -> None:
     """Rings of `width` pixels just outside the box.
 
     A side that would fall off the panel is drawn on the panel's edge instead, so text

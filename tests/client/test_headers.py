@@ -19,6 +19,7 @@ from pixelsvc.client import HeaderDeidentifier
 from pixelsvc.client.headers import OPTION_CODES, is_class_uid
 from pixelsvc.client.profile import BASIC_PROFILE
 from pixelsvc.dicom.decode import phi_context, read_dataset
+from tests.reference import shared_only_reason
 
 KEY = b"test-key-0123456789abcdef"
 
@@ -40,7 +41,7 @@ def deid() -> HeaderDeidentifier:
 def _load(root: Path, rel: str) -> Dataset:
     path = root / rel
     if not path.is_file():
-        pytest.skip(f"{rel} not in the shared data")
+        pytest.skip(shared_only_reason(rel))
     return read_dataset(path)
 
 
@@ -166,9 +167,9 @@ def test_dates_in_sequences_and_datetimes() -> None:
 
 
 def test_input_unchanged(shared_data: Path, deid: HeaderDeidentifier) -> None:
+    ds = _load(shared_data, SIEMENS)
     path = shared_data / SIEMENS
     file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-    ds = _load(shared_data, SIEMENS)
     before = _to_bytes(ds).getvalue()
     report = deid.deidentify(ds, pixels_cleaned=True)
     assert report.dataset is not ds

@@ -28,13 +28,14 @@ from pixelsvc.errors import ConfigError, PixelsvcError
 from pixelsvc.mask import FrameMasker
 from pixelsvc.pipeline import Engine
 from pixelsvc.types import Frame, PhiContext, Policy, TextBox
+from tests.reference import shared_only_reason
 from tests.service.harness import free_port, local_config, running_server
 
 KEY = b"redact-test-key-0123456789"
 US = "deid-data/ultrasounds/GREYSCALE_IMAGE.dcm"
 RLE = "pydicom-data/emri_small_RLE.dcm"
 JPEG = "pydicom/SC_rgb_jpeg_dcmtk.dcm"
-NO_PIXELS = "orthanc-tests/PatientWith2studies/TEST_1_study_1234.dcm"
+OVERLAY = "pydicom/examples_overlay.dcm"  # a 60xx overlay plane, no text in the pixels
 
 
 class FixedBoxBackend:
@@ -64,7 +65,7 @@ class FixedBoxBackend:
 def _copy(real_root: Path, rel: str, folder: Path, name: str | None = None) -> Path:
     source = real_root / rel
     if not source.is_file():
-        pytest.skip(f"{rel} not in the shared data")
+        pytest.skip(shared_only_reason(rel))
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (name or source.name)
     shutil.copyfile(source, target)
@@ -77,7 +78,7 @@ def _redactor(out: Path, backend: FixedBoxBackend | None = None, policy: Policy 
 
 def test_statuses_and_outputs(real_root: Path, tmp_path: Path) -> None:
     inputs = tmp_path / "in"
-    files = [_copy(real_root, rel, inputs / str(i)) for i, rel in enumerate((US, RLE, JPEG, NO_PIXELS))]
+    files = [_copy(real_root, rel, inputs / str(i)) for i, rel in enumerate((US, RLE, JPEG, OVERLAY))]
     (inputs / "notes.txt").write_text("not dicom")
     out = tmp_path / "out"
     outcomes = {Path(o.input).name: o for o in (_redactor(out).redact(p) for p in [*files, inputs / "notes.txt"])}
@@ -86,7 +87,7 @@ def test_statuses_and_outputs(real_root: Path, tmp_path: Path) -> None:
     assert outcomes["GREYSCALE_IMAGE.dcm"].pixels.method == "edited"
     assert outcomes["emri_small_RLE.dcm"].pixels.method == "reencoded"
     assert outcomes["SC_rgb_jpeg_dcmtk.dcm"].pixels.method == "converted"
-    assert outcomes["TEST_1_study_1234.dcm"].status in ("redacted", "clean")
+    assert outcomes["examples_overlay.dcm"].status in ("redacted", "clean")
     assert outcomes["notes.txt"].status == "excluded" and outcomes["notes.txt"].output is None
     for outcome in outcomes.values():
         if outcome.output:

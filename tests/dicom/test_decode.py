@@ -29,7 +29,8 @@ from pixelsvc.dicom import decode
 from pixelsvc.dicom.decode import FrameInfo, frame_info, iter_frames, phi_context, read_dataset
 from pixelsvc.errors import DecodeError, InvalidFrameError, PixelsvcError, UnsupportedEncodingError
 from pixelsvc.types import Frame, PhiContext
-from tests.reference import MISSING_DATA_REASON, CatalogFile, load_catalog
+from tests.dicom.conftest import RealFile
+from tests.reference import MISSING_DATA_REASON, CatalogFile, load_catalog, own_corpus_root, using_own_corpus
 
 try:
     import imagecodecs  # noqa: F401
@@ -178,8 +179,37 @@ def test_catalog_file_fails_cleanly(entry: CatalogFile, real_root: Path) -> None
         assert value not in message
 
 
+SHARED_SYNTAXES = {
+    "1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.2",
+    "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.53", "1.2.840.10008.1.2.4.55",
+    "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81",
+    "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.111", "1.2.840.10008.1.2.4.201",
+    "1.2.840.10008.1.2.4.203", "1.2.840.10008.1.2.5", "1.2.840.10008.1.2.8.1",
+}
+"""Every transfer syntax of the shared corpus."""
+
+
+def test_own_corpus_covers_the_decoders(real_root: Path) -> None:
+    """The corpus a fresh clone installs: every syntax but JPEG XL, colour, palette, overlays, cines, text."""
+    own = load_catalog(own_corpus_root())
+    assert len(own) == 43 and all((own_corpus_root() / "real" / f.path).is_file() for f in own)
+    assert all(f.decodes for f in own)
+    # the only JPEG XL sample (dcm4che) is MPL-1.1, not a licence we vendor under
+    assert {f.transfer_syntax for f in own} == SHARED_SYNTAXES - {"1.2.840.10008.1.2.4.111"}
+    photometrics = {f.photometric for f in own}
+    assert {"MONOCHROME2", "RGB", "YBR_FULL", "YBR_FULL_422", "YBR_RCT", "PALETTE COLOR"} <= photometrics
+    assert max(f.frames or 1 for f in own) >= 27 and any(f.is_signed for f in own)
+    assert {f.bits_allocated for f in own} >= {1, 8, 16, 32}
+    assert "pydicom/examples_overlay.dcm" in {f.path for f in own}
+    burned_in = [f for f in own if f.text_read and f.path.startswith("deid-data/ultrasounds/")]
+    assert len(burned_in) == 4
+
+
 def test_catalog_is_complete(real_root: Path) -> None:
+    if using_own_corpus():
+        pytest.skip("the shared corpus's own count; test_own_corpus_covers_the_decoders checks the own corpus")
     assert len(CATALOG) == 160
+    assert {f.transfer_syntax for f in CATALOG} == SHARED_SYNTAXES
     undecodable = {f.path for f in CATALOG if not f.decodes}
     assert undecodable == {
         "fo-dicom/GH340.dcm",  # ACR-NEMA, 12 bits allocated (packed)
@@ -188,12 +218,12 @@ def test_catalog_is_complete(real_root: Path) -> None:
     }
 
 
-def test_unsupported_reasons(real_root: Path) -> None:
+def test_unsupported_reasons(real_file: RealFile) -> None:
     with pytest.raises(UnsupportedEncodingError, match=r"\(0028,0100\) BitsAllocated is 12"):
-        frame_info(read_dataset(real_root / "fo-dicom/GH340.dcm"))
+        frame_info(read_dataset(real_file("fo-dicom/GH340.dcm")))
     with pytest.raises(DecodeError, match=r"\(7FE0,0010\) PixelData"):
-        iter_frames(read_dataset(real_root / "weasis-dicom-tools/prOverlay.dcm"))
-    frames = iter_frames(read_dataset(real_root / "pylibjpeg-data/JPEG2000Lossless/966.dcm"))
+        iter_frames(read_dataset(real_file("weasis-dicom-tools/prOverlay.dcm")))
+    frames = iter_frames(read_dataset(real_file("pylibjpeg-data/JPEG2000Lossless/966.dcm")))
     with pytest.raises(DecodeError, match="frame 0 of the JPEG 2000"):
         next(frames)
 
@@ -218,10 +248,10 @@ def test_unsupported_reasons(real_root: Path) -> None:
         ("fo-dicom/GH538-jpeg14sv1.dcm", "fo-dicom/GH538-jpeg1.dcm", 1.5),  # RGB lossless vs YBR_FULL
     ],
 )
-def test_colour_matches_reference(real_root: Path, reference: str, other: str, max_mad: float) -> None:
+def test_colour_matches_reference(real_file: RealFile, reference: str, other: str, max_mad: float) -> None:
     """The same image in different colour encodings decodes to the same RGB: no tint."""
-    ref = _frames(real_root / reference)[0]
-    got = _frames(real_root / other)[0]
+    ref = _frames(real_file(reference))[0]
+    got = _frames(real_file(other))[0]
     assert ref.photometric == got.photometric == "RGB"
     assert ref.shape == got.shape
     assert _mad(ref.pixels, got.pixels) <= max_mad
@@ -241,10 +271,10 @@ def test_ybr_ultrasound_is_grey_where_grey(entry: CatalogFile, real_root: Path) 
     assert (spread <= 8).mean() > 0.7
 
 
-def test_jpeg_xl_is_rgb(real_root: Path) -> None:
+def test_jpeg_xl_is_rgb(real_file: RealFile) -> None:
     if not HAVE_IMAGECODECS:
         pytest.skip("needs the optional imagecodecs package")
-    ds = read_dataset(real_root / "dcm4che/will-jxl.dcm")
+    ds = read_dataset(real_file("dcm4che/will-jxl.dcm"))
     assert ds.PhotometricInterpretation == "YBR_FULL_422"
     frame = next(iter_frames(ds))
     assert frame.photometric == "RGB" and frame.pixels.dtype == np.uint8
@@ -252,19 +282,19 @@ def test_jpeg_xl_is_rgb(real_root: Path) -> None:
     assert (spread <= 8).mean() > 0.8
 
 
-def test_palette_is_expanded(real_root: Path) -> None:
-    ds = read_dataset(real_root / "pydicom-data/OBXXXX1A.dcm")
+def test_palette_is_expanded(real_file: RealFile) -> None:
+    ds = read_dataset(real_file("pydicom-data/OBXXXX1A.dcm"))
     frame = next(iter_frames(ds))
     # the palette holds 16-bit entries ((0028,1101) descriptor [256, 0, 16]): RGB stays 16-bit
     assert frame.photometric == "RGB" and frame.pixels.dtype == np.uint16 and frame.bits_stored == 16
     np.testing.assert_array_equal(frame.pixels, apply_color_lut(ds.pixel_array, ds))
-    rle = next(iter_frames(read_dataset(real_root / "pydicom-data/OBXXXX1A_rle.dcm")))
+    rle = next(iter_frames(read_dataset(real_file("pydicom-data/OBXXXX1A_rle.dcm"))))
     np.testing.assert_array_equal(frame.pixels, rle.pixels)
 
 
-def test_16_bit_palette_stays_16_bit(real_root: Path) -> None:
+def test_16_bit_palette_stays_16_bit(real_file: RealFile) -> None:
     """16-bit indices into a 65536-entry palette (gdcm-US-ALOKA-16) expand without loss."""
-    ds = read_dataset(real_root / "pydicom-data/gdcm-US-ALOKA-16.dcm")
+    ds = read_dataset(real_file("pydicom-data/gdcm-US-ALOKA-16.dcm"))
     frame = next(iter_frames(ds))
     assert frame.photometric == "RGB" and frame.pixels.dtype == np.uint16 and frame.bits_stored == 16
     np.testing.assert_array_equal(frame.pixels, apply_color_lut(ds.pixel_array, ds))
@@ -274,49 +304,52 @@ def test_16_bit_palette_stays_16_bit(real_root: Path) -> None:
 # Monochrome: native values
 
 
-def test_monochrome1_is_not_inverted(real_root: Path) -> None:
-    ds = read_dataset(real_root / "pydicom-data/RG3_J2KR.dcm")
+def test_monochrome1_is_not_inverted(real_file: RealFile) -> None:
+    ds = read_dataset(real_file("pydicom-data/RG3_J2KR.dcm"))
     frame = next(iter_frames(ds))
     assert frame.photometric == "MONOCHROME1"
-    jls = next(iter_frames(read_dataset(real_root / "dicom-test-files/WG04/JLSN/RG3_JLSN")))
+    jls = next(iter_frames(read_dataset(real_file("dicom-test-files/WG04/JLSN/RG3_JLSN"))))
     assert jls.photometric == "MONOCHROME1"
     assert _mad(frame.pixels, jls.pixels) < 4  # near-lossless JPEG-LS of the same stored values
 
 
-def test_signed_stays_signed_and_native(real_root: Path) -> None:
-    little = next(iter_frames(read_dataset(real_root / "pydicom/MR_small.dcm")))
-    big = next(iter_frames(read_dataset(real_root / "pydicom/MR_small_bigendian.dcm")))
+def test_signed_stays_signed_and_native(real_file: RealFile) -> None:
+    little = next(iter_frames(read_dataset(real_file("pydicom/MR_small.dcm"))))
+    big = next(iter_frames(read_dataset(real_file("pydicom/MR_small_bigendian.dcm"))))
     assert little.pixels.dtype == big.pixels.dtype == np.int16
     assert big.pixels.dtype.isnative
     np.testing.assert_array_equal(little.pixels, big.pixels)
-    ct = next(iter_frames(read_dataset(real_root / "orthanc-tests/SignedCT.dcm")))
+
+
+def test_signed_ct_has_negative_values(real_file: RealFile) -> None:
+    ct = next(iter_frames(read_dataset(real_file("orthanc-tests/SignedCT.dcm"))))
     assert ct.pixels.dtype == np.int16 and int(ct.pixels.min()) < 0
 
 
-def test_no_lut_is_applied(real_root: Path) -> None:
+def test_no_lut_is_applied(real_file: RealFile) -> None:
     """Rescale, VOI and modality LUTs are the renderer's business: values are the stored ones."""
-    ds = read_dataset(real_root / "fo-dicom/CR-ModalitySequenceLUT.dcm")
+    ds = read_dataset(real_file("fo-dicom/CR-ModalitySequenceLUT.dcm"))
     frame = next(iter_frames(ds))
     np.testing.assert_array_equal(frame.pixels, ds.pixel_array)
 
 
-def test_one_bit_frames(real_root: Path) -> None:
-    reference = _frames(real_root / "pydicom/liver_1frame.dcm")[0]
+def test_one_bit_frames(real_file: RealFile) -> None:
+    reference = _frames(real_file("pydicom/liver_1frame.dcm"))[0]
     assert reference.pixels.dtype == np.uint8 and reference.bits_stored == 1
-    rle = _frames(real_root / "pydicom-data/liver_rle.dcm")
-    deflate = _frames(real_root / "pydicom-data/liver_deflate.dcm")
+    rle = _frames(real_file("pydicom-data/liver_rle.dcm"))
+    deflate = _frames(real_file("pydicom-data/liver_deflate.dcm"))
     assert len(rle) == len(deflate) == 3
     np.testing.assert_array_equal(rle[0].pixels, reference.pixels)
     for a, b in zip(rle, deflate, strict=True):
         np.testing.assert_array_equal(a.pixels, b.pixels)
 
 
-def test_12_bit_jpeg_extended_matches_lossless(real_root: Path) -> None:
+def test_12_bit_jpeg_extended_matches_lossless(real_file: RealFile) -> None:
     """libjpeg rejects these WG04 streams; the imagecodecs fallback reads them correctly."""
     if not HAVE_IMAGECODECS:
         pytest.skip("needs the optional imagecodecs package")
-    lossy = _frames(real_root / "dicom-test-files/WG04/JPLY/MR1_JPLY")[0]
-    lossless = _frames(real_root / "dicom-test-files/WG04/JPLL/MR1_JPLL")[0]
+    lossy = _frames(real_file("dicom-test-files/WG04/JPLY/MR1_JPLY"))[0]
+    lossless = _frames(real_file("dicom-test-files/WG04/JPLL/MR1_JPLL"))[0]
     assert abs(float(lossy.pixels.mean()) - float(lossless.pixels.mean())) < 2
     assert _mad(lossy.pixels, lossless.pixels) < 20  # lossy, values up to 4095
 
@@ -325,8 +358,8 @@ def test_12_bit_jpeg_extended_matches_lossless(real_root: Path) -> None:
 # Frame by frame
 
 
-def test_iter_frames_is_lazy_and_frame_by_frame(real_root: Path) -> None:
-    ds = read_dataset(real_root / "pydicom/examples_ybr_color.dcm")  # 30 JPEG frames
+def test_iter_frames_is_lazy_and_frame_by_frame(real_file: RealFile) -> None:
+    ds = read_dataset(real_file("pydicom/examples_ybr_color.dcm"))  # 30 JPEG frames
     encoded = list(generate_frames(ds.PixelData, number_of_frames=30))
     encoded[2] = b"\xff\xd8\xff\xdb" + b"\x00" * 64  # frame 2 is broken
     ds.PixelData = encapsulate(encoded, has_bot=True)
@@ -351,9 +384,9 @@ def _peak_bytes(ds: Dataset, count: int) -> int:
     return peak
 
 
-def test_cine_never_sits_decoded_in_memory(real_root: Path) -> None:
+def test_cine_never_sits_decoded_in_memory(real_file: RealFile) -> None:
     """Decoding all 65 frames of a cine needs no more memory than decoding 3 of them."""
-    ds = read_dataset(real_root / "fo-dicom/DIRW0007")  # 65 frames of 456 x 576 x 3
+    ds = read_dataset(real_file("fo-dicom/DIRW0007"))  # 65 frames of 456 x 576 x 3
     frame_bytes = 456 * 576 * 3
     few, all_frames = _peak_bytes(ds, 3), _peak_bytes(ds, 65)
     assert all_frames < few + 2 * frame_bytes
@@ -367,8 +400,8 @@ def test_zipped_cine(greyscale_cine: Path) -> None:
     assert len({f.pixels.tobytes() for f in frames}) > 1
 
 
-def test_more_frames_than_header_fails_closed(real_root: Path) -> None:
-    ds = read_dataset(real_root / "pylibjpeg-data/JPEGBaseline/JPEGBaseline_1s_1f_u_08_08.dcm")
+def test_more_frames_than_header_fails_closed(real_file: RealFile) -> None:
+    ds = read_dataset(real_file("pylibjpeg-data/JPEGBaseline/JPEGBaseline_1s_1f_u_08_08.dcm"))
     jpeg = next(generate_frames(ds.PixelData, number_of_frames=1))
     ds.PixelData = encapsulate([jpeg, jpeg], has_bot=True)
     ds.NumberOfFrames = 1
@@ -379,8 +412,8 @@ def test_more_frames_than_header_fails_closed(real_root: Path) -> None:
         list(iter_frames(ds))
 
 
-def test_corrupt_compressed_pixels_raise_decode_error(real_root: Path) -> None:
-    ds = read_dataset(real_root / "pydicom/MR_small_jp2klossless.dcm")
+def test_corrupt_compressed_pixels_raise_decode_error(real_file: RealFile) -> None:
+    ds = read_dataset(real_file("pydicom/MR_small_jp2klossless.dcm"))
     ds.PixelData = encapsulate([b"\xff\x4f\xff\x51" + bytes(range(256)) * 4])
     with pytest.raises(DecodeError, match="could not be decoded"):
         list(iter_frames(ds))
@@ -393,12 +426,12 @@ def test_unknown_transfer_syntax(synthetic_file: bytes) -> None:
         iter_frames(ds)
 
 
-def test_missing_imagecodecs_is_reported(real_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_imagecodecs_is_reported(real_file: RealFile, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(decode, "_imagecodecs_has", lambda codec: False)
     decode._extended_decoder.cache_clear()
     try:
         with pytest.raises(UnsupportedEncodingError, match="imagecodecs"):
-            iter_frames(read_dataset(real_root / "dcm4che/will-jxl.dcm"))
+            iter_frames(read_dataset(real_file("dcm4che/will-jxl.dcm")))
     finally:
         monkeypatch.undo()
         decode._extended_decoder.cache_clear()
@@ -446,20 +479,20 @@ def test_missing_file_does_not_leak_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("keep", [0.2, 0.5, 0.9, 0.999])
-def test_truncated_file_raises_decode_error(synthetic_file: bytes, real_root: Path, keep: float) -> None:
+def test_truncated_file_raises_decode_error(synthetic_file: bytes, real_file: RealFile, keep: float) -> None:
     for data in (
         synthetic_file,
-        (real_root / "pydicom/CT_small.dcm").read_bytes(),
-        (real_root / "pydicom/MR_small_RLE.dcm").read_bytes(),
+        (real_file("pydicom/CT_small.dcm")).read_bytes(),
+        (real_file("pydicom/MR_small_RLE.dcm")).read_bytes(),
     ):
         cut = data[: int(len(data) * keep)]
         with pytest.raises(DecodeError):
             list(iter_frames(read_dataset(io.BytesIO(cut))))
 
 
-def test_preamble_less_file_is_read(real_root: Path) -> None:
+def test_preamble_less_file_is_read(real_file: RealFile) -> None:
     """ACR-NEMA style files (no preamble, no file meta) are read; the syntax is inferred."""
-    ds = read_dataset(real_root / "orthanc-tests/TransferSyntaxes/1.2.840.10008.1.2.dcm")
+    ds = read_dataset(real_file("orthanc-tests/TransferSyntaxes/1.2.840.10008.1.2.dcm"))
     assert ds.file_meta.TransferSyntaxUID == ImplicitVRLittleEndian
     assert next(iter_frames(ds)).shape == (256, 256)
 
@@ -669,8 +702,8 @@ def test_phi_context_walks_sequences_and_all_categories() -> None:
         assert "CHEST PA" not in str(ctx) and "MÜLLER" not in repr(ctx)
 
 
-def test_phi_context_decodes_character_sets(real_root: Path) -> None:
-    ctx = phi_context(read_dataset(real_root / "orthanc-tests/Encodings/DavidClunie/SCSARAB"))
+def test_phi_context_decodes_character_sets(real_file: RealFile) -> None:
+    ctx = phi_context(read_dataset(real_file("orthanc-tests/Encodings/DavidClunie/SCSARAB")))
     assert ctx.names == ("قباني^لنزار",)
 
 
@@ -695,9 +728,9 @@ def test_phi_context_is_empty_for_bare_dataset() -> None:
     assert phi_context(ds).is_empty()
 
 
-def test_pydicom_warnings_never_name_the_path(real_root: Path, tmp_path: Path) -> None:
+def test_pydicom_warnings_never_name_the_path(real_file: RealFile, tmp_path: Path) -> None:
     """pydicom warns "End of file reached ... in file <name>": the name must not be the path."""
-    data = (real_root / "pydicom/MR_small_RLE.dcm").read_bytes()
+    data = (real_file("pydicom/MR_small_RLE.dcm")).read_bytes()
     path = tmp_path / "ROE^RICHARD.dcm"
     path.write_bytes(data[: int(len(data) * 0.9)])
     with warnings.catch_warnings(record=True) as caught:
@@ -705,4 +738,4 @@ def test_pydicom_warnings_never_name_the_path(real_root: Path, tmp_path: Path) -
         with pytest.raises(DecodeError):
             read_dataset(path)
     assert caught and not [w for w in caught if "ROE" in str(w.message)]
-    assert read_dataset(real_root / "pydicom/CT_small.dcm").filename is None
+    assert read_dataset(real_file("pydicom/CT_small.dcm")).filename is None

@@ -23,6 +23,7 @@ from pixelsvc.dicom.decode import frame_info, iter_frames, pixel_decoder, read_d
 from pixelsvc.dicom.encode import PixelEncoding, encode_pixels
 from pixelsvc.mask import FrameMasker
 from pixelsvc.types import Frame, MaskedFrame, TextBox
+from tests.dicom.conftest import RealFile
 from tests.dicom.pixel_bytes import NATIVE_SYNTAXES, encoded_frames
 from tests.reference import CatalogFile, load_catalog
 
@@ -100,8 +101,8 @@ def test_masked_frames_written_back(entry: CatalogFile, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("rel", ["pydicom/MR_small_RLE.dcm", "pydicom/examples_ybr_color.dcm",
                                  "pydicom/SC_rgb_jpeg_dcmtk.dcm", "dcm4che/US-PAL-8-10x-echo"])
-def test_nothing_masked_keeps_the_element(real_root: Path, rel: str) -> None:
-    source = read_dataset(real_root / rel)
+def test_nothing_masked_keeps_the_element(real_file: RealFile, rel: str) -> None:
+    source = read_dataset(real_file(rel))
     frames = list(iter_frames(source))
     target = copy.deepcopy(source)
     result = encode_pixels(target, [MASKER.mask(f, []) for f in frames])
@@ -110,9 +111,9 @@ def test_nothing_masked_keeps_the_element(real_root: Path, rel: str) -> None:
     assert target.file_meta.TransferSyntaxUID == source.file_meta.TransferSyntaxUID
 
 
-def test_overlay_bits_in_pixel_data_are_cleared(real_root: Path, tmp_path: Path) -> None:
+def test_overlay_bits_in_pixel_data_are_cleared(real_file: RealFile, tmp_path: Path) -> None:
     """dcm4che/ovly_p01.dcm keeps an overlay plane in bit 15 of its 12-bit pixels: text, so it goes."""
-    source = read_dataset(real_root / "dcm4che/ovly_p01.dcm")
+    source = read_dataset(real_file("dcm4che/ovly_p01.dcm"))
     info = frame_info(source)
     raw = np.frombuffer(source.PixelData, dtype="<u2")
     assert (raw >> info.bits_stored).any(), "test file should carry overlay bits"
@@ -126,9 +127,25 @@ def test_overlay_bits_in_pixel_data_are_cleared(real_root: Path, tmp_path: Path)
     assert np.array_equal(out, frames[0].pixels.ravel())
 
 
-def test_overlay_bits_cleared_in_rle(real_root: Path, tmp_path: Path) -> None:
+def test_overlay_plane_moved_into_high_bits_is_cleared(real_file: RealFile, tmp_path: Path) -> None:
+    """pydicom's examples_overlay.dcm: its (6000,3000) plane written into bit 15, as old scanners stored it."""
+    source = read_dataset(real_file("pydicom/examples_overlay.dcm"))
+    plane = source.overlay_array(0x6000).astype(np.uint16)
+    assert plane.sum() > 100 and source.BitsStored == 12
+    stored = np.frombuffer(source.PixelData, dtype="<u2").reshape(source.Rows, source.Columns)
+    source.PixelData = (stored | (plane << 15)).astype("<u2").tobytes()
+    frames = list(iter_frames(source))
+    np.testing.assert_array_equal(frames[0].pixels, stored)  # the decoder drops the overlay bit
+    target = copy.deepcopy(source)
+    result = encode_pixels(target, [MASKER.mask(f, []) for f in frames])
+    assert result.method == "edited" and result.overlay_bit_frames == 1
+    out = np.frombuffer(_round_trip(target, tmp_path).PixelData, dtype="<u2")
+    assert not (out >> 12).any() and np.array_equal(out, stored.ravel())
+
+
+def test_overlay_bits_cleared_in_rle(real_file: RealFile, tmp_path: Path) -> None:
     """The same overlay bits inside RLE data: found by a raw decode, the frame re-encoded without them."""
-    source = read_dataset(real_root / "dcm4che/ovly_p01.dcm")
+    source = read_dataset(real_file("dcm4che/ovly_p01.dcm"))
     source.PixelData = pydicom.encaps.encapsulate([pydicom.pixels.get_encoder(pydicom.uid.RLELossless).encode(
         np.frombuffer(source.PixelData, dtype="<u2").reshape(source.Rows, source.Columns),
         rows=source.Rows, columns=source.Columns, samples_per_pixel=1, bits_allocated=16, bits_stored=16,
@@ -146,9 +163,9 @@ def test_overlay_bits_cleared_in_rle(real_root: Path, tmp_path: Path) -> None:
     assert not (raw >> info.bits_stored).any()
 
 
-def test_failed_check_falls_back_to_native(real_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_check_falls_back_to_native(real_file: RealFile, monkeypatch: pytest.MonkeyPatch) -> None:
     """A re-encoded frame that does not decode to the masked pixels is never accepted."""
-    source = read_dataset(real_root / "pydicom-data/emri_small_RLE.dcm")
+    source = read_dataset(real_file("pydicom-data/emri_small_RLE.dcm"))
     frames = list(iter_frames(source))
     real_reencode = encode_module._reencode
 
@@ -167,8 +184,8 @@ def test_failed_check_falls_back_to_native(real_root: Path, monkeypatch: pytest.
     assert np.array_equal(decoded[1].pixels, frames[1].pixels)
 
 
-def test_no_encoding_passes_raises_and_leaves_target(real_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = read_dataset(real_root / "pydicom/CT_small.dcm")
+def test_no_encoding_passes_raises_and_leaves_target(real_file: RealFile, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = read_dataset(real_file("pydicom/CT_small.dcm"))
     frames = list(iter_frames(source))
     monkeypatch.setattr(encode_module, "_check", lambda *args: "simulated mismatch")
     target = copy.deepcopy(source)
@@ -177,15 +194,15 @@ def test_no_encoding_passes_raises_and_leaves_target(real_root: Path, monkeypatc
     assert target.PixelData == source.PixelData
 
 
-def test_mismatched_frame_count_is_refused(real_root: Path) -> None:
-    source = read_dataset(real_root / "pydicom-data/emri_small.dcm")
+def test_mismatched_frame_count_is_refused(real_file: RealFile) -> None:
+    source = read_dataset(real_file("pydicom-data/emri_small_RLE.dcm"))
     frames = list(iter_frames(source))
     with pytest.raises(ValueError, match="masked frames given"):
         encode_pixels(copy.deepcopy(source), _masks(frames)[:3])
 
 
-def test_written_file_is_valid_part10(real_root: Path, tmp_path: Path) -> None:
-    source = read_dataset(real_root / "pydicom/SC_rgb_rle_2frame.dcm")
+def test_written_file_is_valid_part10(real_file: RealFile, tmp_path: Path) -> None:
+    source = read_dataset(real_file("pydicom/SC_rgb_rle_2frame.dcm"))
     target = copy.deepcopy(source)
     encode_pixels(target, _masks(list(iter_frames(source))))
     _round_trip(target, tmp_path)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from pixelsvc.errors import ConfigError
+from pixelsvc.phi.lexicon import DEFAULT_ALLOWLIST
 from pixelsvc.types import Policy
 
 __all__ = [
-    "DEFAULT_ALLOWLIST",
     "BatcherConfig",
     "DetConfig",
     "EngineConfig",
@@ -123,53 +123,13 @@ class RecConfig:
         _check_range(self, "min_confidence", 0.0, 1.0)
 
 
-DEFAULT_ALLOWLIST: tuple[str, ...] = (
-    # orientation and laterality
-    "L", "R", "A", "P", "H", "F", "S", "I", "LT", "RT", "AP", "PA", "LAT", "LAO", "RAO", "CRAN", "CAUD",
-    "LEFT", "RIGHT", "ANT", "POST", "SUP", "INF", "MLO", "CC",
-    # acquisition parameters and units
-    "KV", "KVP", "MA", "MAS", "MM", "CM", "HZ", "MHZ", "KHZ", "DB", "FPS", "BPM", "HR", "MS", "SEC", "S",
-    "W", "L", "WW", "WL", "C", "WC", "TI", "TE", "TR", "FA", "ET", "NEX", "FOV", "DFOV", "THK", "SL", "TILT",
-    "MI", "TIS", "TIB", "TIC", "GN", "GAIN", "DR", "DYN", "COMP", "DEPTH", "FR", "ZOOM", "MAP", "PRF", "WF",
-    # series / image counters
-    "SE", "IM", "IMG", "SER", "SERIES", "IMAGE", "SLICE", "LOC", "FRAME",
-    # sequence, technique and body-part words
-    "AX", "AXIAL", "SAG", "SAGITTAL", "COR", "CORONAL", "T1", "T2", "FLAIR", "DWI", "ADC", "STIR", "GRE", "SE",
-    "FSE", "TSE", "EPI", "PD", "MIP", "MPR", "3D", "2D", "CINE", "DOPPLER", "CFM", "PW", "CW", "M", "B",
-    "CHEST", "ABDOMEN", "ABD", "PELVIS", "HEAD", "BRAIN", "NECK", "SPINE", "KNEE", "HIP", "SHOULDER", "LIVER",
-    "KIDNEY", "RENAL", "THYROID", "BREAST", "HEART", "CARDIAC", "LUNG", "BONE", "SOFT", "TISSUE", "GENERAL",
-    "STANDARD", "SCOUT", "LOCALIZER", "CONTRAST", "NON", "WITH", "WITHOUT", "PRE", "POST", "ARTERIAL", "VENOUS",
-    # ultrasound presets, modes and controls
-    "ADV", "RES", "MED", "PEN", "GEN", "HGEN", "HPEN", "HRES", "RS", "THI", "HAR", "HARM", "HARMONIC", "CHI", "CPA",
-    "PDI", "CDI", "CF", "PWR", "POWER", "COLOR", "COLOUR", "VEL", "VELOCITY", "WMF", "FILT", "FILTER", "SV", "ANGLE",
-    "FREQ", "FREQUENCY", "PERSIST", "PERSISTENCE", "RATE", "RANGE", "CRI", "SRI", "XRES", "TGC", "FOCUS", "SECTOR",
-    "WIDTH", "PROBE", "LINEAR", "CONVEX", "PHASED", "MODE", "BMODE", "MMODE", "4D", "SCALE", "BASELINE", "INV",
-    "STEER", "CAL", "VOL", "VOLUME", "AREA", "LENGTH", "DIAM", "DIST", "PSV", "EDV", "RI", "PI", "VTI", "MB", "SCAN",
-    "FUND", "ECHO", "OB", "GYN", "MSK", "VASC", "VASCULAR", "CAROTID", "ARTERY", "VEIN", "AORTA", "SMALL",
-    "PARTS", "PROSTATE", "BLADDER", "GB", "GALLBLADDER", "PANCREAS", "SPLEEN", "UTERUS", "OVARY", "TESTIS",
-    "SCROTUM", "LONG", "TRANS", "TRV", "TRANSVERSE", "LONGITUDINAL", "OBLIQUE", "MID", "UPPER", "LOWER", "MEDIAL",
-    "LATERAL", "PROX", "PROXIMAL", "DISTAL", "MASS", "CYST", "SOLID", "LESION", "NODULE", "FLUID", "NORMAL",
-    "ISTHMUS", "CBD", "D", "FRQ", "OFF", "ON", "SPEED", "MAG", "SPACING", "EFF", "GATE", "FREEZE", "STORE", "PAGE",
-    "OF", "NO", "ECG", "LEAD", "BP", "WT", "HT", "BMI", "FHR", "EFW", "BPD", "HC", "AC", "FL", "CRL", "GA", "EDD",
-    "LMP", "AFI", "NT", "HD", "LOW", "HIGH", "RUN", "STOP",
-    # CT, MR and radiography technique
-    "HELICAL", "SPIRAL", "PITCH", "ROT", "DLP", "CTDI", "CTDIVOL", "MGY", "KERNEL", "RECON", "WINDOW", "LEVEL",
-    "MEDIASTINUM", "DOSE", "MATRIX", "BW", "ETL", "SWI", "TOF", "MRA", "DIXON", "FS", "PHASE", "DELAY", "PORTABLE",
-    "SUPINE", "PRONE", "UPRIGHT", "ERECT", "DECUB", "EXPOSURE", "EI", "DI", "SID", "GRID", "VIEW",
-    # manufacturers and product lines that print their name on images
-    "GE", "HEALTHCARE", "SIEMENS", "HEALTHINEERS", "PHILIPS", "CANON", "TOSHIBA", "HITACHI", "FUJIFILM", "SAMSUNG",
-    "MEDISON", "MINDRAY", "ESAOTE", "HOLOGIC", "CARESTREAM", "AGFA", "KONICA", "MINOLTA", "SHIMADZU", "LOGIQ",
-    "VOLUSON", "VIVID", "EPIQ", "AFFINITI", "ACUSON", "APLIO", "ARIETTA", "SEQUOIA",
-)
-"""Clinical annotation words that stay under every masking policy (case-insensitive)."""
-
-
 @dataclass(frozen=True, slots=True)
 class PhiConfig:
     """How recognised text is classified as PHI."""
 
     allowlist: tuple[str, ...] = DEFAULT_ALLOWLIST
-    """Words (case-insensitive) that are clinical annotations, never PHI on their own."""
+    """Words and phrases (case-insensitive) that are clinical annotations, never PHI on their own;
+    the default is `pixelsvc.phi.lexicon.DEFAULT_ALLOWLIST`."""
     fuzzy_threshold: float = 0.82
     """Minimum similarity (0-1, after OCR-confusion normalisation) for a read to match a
     header value."""

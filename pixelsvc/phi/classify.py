@@ -18,12 +18,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
-from pixelsvc.config import PhiConfig
-from pixelsvc.phi import rules
+from pixelsvc.phi import dates, labels, lexicon, names, normalise, patterns, safe_text, variants
 from pixelsvc.types import Label, PhiContext, Policy, TextBox, TextRead, Verdict
+
+if TYPE_CHECKING:  # config imports the lexicon from this package: no import cycle at run time
+    from pixelsvc.config import PhiConfig
 
 __all__ = ["PhiClassifier"]
 
@@ -62,7 +65,7 @@ class _ReadForms:
 
     @classmethod
     def of(cls, text: str) -> _ReadForms:
-        raw, folded = rules.word_forms(text)
+        raw, folded = normalise.word_forms(text)
         return cls(tuple(raw), tuple(folded), tuple(t.isalpha() or _wordlike(t) for t in raw), "".join(folded))
 
 
@@ -100,7 +103,7 @@ class _WordIndex:
         self._put(self.singles_raw, word, kind)
         if exact_only:
             return
-        folded = rules.alpha_canon(word)
+        folded = normalise.alpha_canon(word)
         self._put(self.singles, folded, kind)
         if len(folded) >= _MIN_COMPACT and word.isalpha():
             self._put(self.compacts, folded, kind)
@@ -109,7 +112,7 @@ class _WordIndex:
         if len(tokens) < 2:
             return
         raw = tuple(tokens)
-        folded = tuple(rules.alpha_canon(t) for t in tokens)
+        folded = tuple(normalise.alpha_canon(t) for t in tokens)
         self._put(self.seq_raw.setdefault(raw[0], {}), raw, kind)
         self._put(self.seq.setdefault(folded[0], {}), folded, kind)
         compact = "".join(folded)
@@ -190,7 +193,7 @@ class _IdIndex:
 
     def add(self, value: str, label: Label) -> None:
         compact = _NOT_ALNUM.sub("", value.upper())
-        folded = rules.id_canon(value)
+        folded = normalise.id_canon(value)
         if len(compact) < self._min or (compact.isdigit() and len(compact) < _MIN_NUMERIC_ID):
             return
         if compact.isalpha() and compact in self._allow:
@@ -211,7 +214,7 @@ class _IdIndex:
         upper = text.upper()
         if self.long and any(ch.isdigit() for ch in upper):  # long ids all have digits
             raw_compact = _NOT_ALNUM.sub("", upper)
-            folded_compact = rules.id_canon(upper)
+            folded_compact = normalise.id_canon(upper)
             for compact, folded, label in self.long:
                 if compact in raw_compact:
                     return label, "exact"
@@ -219,7 +222,7 @@ class _IdIndex:
                     return label, "fuzzy"
             if self._fuzzy:
                 # slips: compare each long-enough token (ids are one token, separators allowed)
-                tokens = [rules.id_canon(t) for t in _ID_TOKEN_SPLIT.split(upper) if len(t) >= _MIN_FUZZY_ID - 2]
+                tokens = [normalise.id_canon(t) for t in _ID_TOKEN_SPLIT.split(upper) if len(t) >= _MIN_FUZZY_ID - 2]
                 for folded, label in self._fuzzy:
                     for token in tokens:
                         if len(token) >= len(folded) - 2 and fuzz.partial_ratio(
@@ -233,7 +236,7 @@ class _IdIndex:
                     continue
                 if token in self.short_raw:
                     return self.short_raw[token], "exact"
-                label = self.short.get(rules.id_canon(token))
+                label = self.short.get(normalise.id_canon(token))
                 if label is not None:
                     return label, "fuzzy"
         return None
@@ -245,7 +248,7 @@ class _Outcome:
 
     label: Label
     rule: str
-    pending: rules.LabelHit | None = None
+    pending: labels.LabelHit | None = None
     """A label with no value on this read (`Name:`): its value may be the next read on the row."""
     bare_time: bool = False
     """An `hh:mm` that is a time of day only when a date is beside it."""
@@ -284,7 +287,7 @@ class _Compiled:
         for value in context.dates:
             self._add_time(value, from_datetime=True)
         for value in context.ages:
-            parsed = rules.parse_as(value)
+            parsed = variants.parse_as(value)
             if parsed is not None:
                 self.ages.add(parsed)
         for value in context.institutions:
@@ -298,15 +301,15 @@ class _Compiled:
     # --- building -------------------------------------------------------------------
 
     def _eligible_length(self, word: str) -> bool:
-        return (len(word) >= self._config.min_match_length and word not in rules.NAME_TITLES
-                and word not in rules.COMMON_WORDS)
+        return (len(word) >= self._config.min_match_length and word not in lexicon.NAME_TITLES
+                and word not in lexicon.COMMON_WORDS)
 
     def _eligible(self, word: str) -> bool:
         return (len(word) >= self._config.min_match_length and word not in self._allow
-                and word not in rules.NAME_TITLES and word not in rules.COMMON_WORDS)
+                and word not in lexicon.NAME_TITLES and word not in lexicon.COMMON_WORDS)
 
     def _add_name(self, value: str) -> None:
-        for name in rules.split_person_name(value):
+        for name in names.split_person_name(value):
             for word in (*name.family, *name.given, *name.middle):
                 if word.isalpha() and self._eligible(word):
                     self.words.add_single(word, _NAMES)
@@ -314,29 +317,29 @@ class _Compiled:
                     # a surname that is also a clinical word (LONG, HEAD, RAO): shown alone it
                     # is still the name, but only its exact spelling counts
                     self.words.add_single(word, _NAMES, exact_only=True)
-        for variant in rules.name_variants(value):
-            self.words.add_sequence(rules.word_tokens(variant), _NAMES)
+        for variant in variants.name_variants(value):
+            self.words.add_sequence(normalise.word_tokens(variant), _NAMES)
 
     def _add_place(self, value: str, kind: int) -> None:
-        tokens = rules.word_tokens(value)
+        tokens = normalise.word_tokens(value)
         for word in tokens:
             if word.isdigit():
                 if len(word) >= 5:
                     self.words.add_single(word, kind)
-            elif self._eligible(word) and word not in rules.GENERIC_PLACE_WORDS:
+            elif self._eligible(word) and word not in lexicon.GENERIC_PLACE_WORDS:
                 self.words.add_single(word, kind)
         self.words.add_sequence(tokens, kind)
-        self.words.add_sequence([t for t in tokens if t not in rules.COMMON_WORDS], kind)
-        for digits in rules.numeric_chunks(value.upper()):  # phone numbers, postal codes
+        self.words.add_sequence([t for t in tokens if t not in lexicon.COMMON_WORDS], kind)
+        for digits in normalise.numeric_chunks(value.upper()):  # phone numbers, postal codes
             if len(digits) >= _MIN_LONG_ID:
                 self.ids.add(digits, _FAMILIES[kind][1])
 
     def _add_date(self, value: str) -> None:
-        ymd = rules.parse_da(value)
+        ymd = variants.parse_da(value)
         if ymd is None:
             return
         self.dates.add(ymd)
-        for variant in rules.date_variants(value):
+        for variant in variants.date_variants(value):
             if not any(ch.isalpha() for ch in variant):
                 digits = re.sub(r"\D", "", variant)
                 if len(digits) >= 6:
@@ -345,7 +348,7 @@ class _Compiled:
     def _add_time(self, value: str, from_datetime: bool = False) -> None:
         if from_datetime and not re.match(r"\s*\d{12}", value):
             return  # a DA value, or a DT without a time: `20010101` is not 20:01:01
-        hms = rules.parse_tm(value)
+        hms = variants.parse_tm(value)
         if hms is None:
             return
         self.times.add(hms)
@@ -418,7 +421,7 @@ class _Compiled:
 
     def _patterns(self, text: str, numbers: _Numbers | None) -> _Outcome:
         config, allow = self._config, self._allow
-        if rules.has_contact(numbers.view if numbers is not None else text.upper(), allow):
+        if patterns.has_contact(numbers.view if numbers is not None else text.upper(), allow):
             return _Outcome(Label.CONTACT, "pattern.contact")
         bare_time = False
         if numbers is not None:
@@ -430,19 +433,19 @@ class _Compiled:
             if any(a.explicit for a in numbers.ages):
                 return _Outcome(Label.AGE, "pattern.age")
             # ids on the text as read: folding `S2000` into `52000` would make model names ids
-            if rules.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
+            if patterns.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
                                   config.min_alnum_id_digits, allow):
                 return _Outcome(Label.ID, "pattern.id")
-        label_hit = rules.find_label(text, allow)
+        label_hit = labels.find_label(text, allow)
         if label_hit is not None and label_hit.value.strip():
             return _Outcome(label_hit.label, f"label.{label_hit.name}")
-        if rules.has_name_shape(text, allow):
+        if names.has_name_shape(text, allow):
             return _Outcome(Label.NAME, "pattern.name_shape")
-        if config.name_heuristic and rules.looks_like_person(text, allow):
+        if config.name_heuristic and names.looks_like_person(text, allow):
             return _Outcome(Label.NAME, "pattern.name_like")
         if label_hit is not None:
             return _Outcome(Label.UNKNOWN, "none", pending=label_hit)
-        if rules.is_safe_text(text, allow):
+        if safe_text.is_safe_text(text, allow):
             return _Outcome(Label.SAFE, "allowlist", bare_time=True) if bare_time else _SAFE
         return _Outcome(Label.UNKNOWN, "none", bare_time=True) if bare_time else _NONE
 
@@ -453,34 +456,34 @@ class _Numbers:
     __slots__ = ("_ages", "_chunks", "_dates", "_times", "view")
 
     def __init__(self, text: str) -> None:
-        self.view = rules.numeric_view(text)
-        self._dates: list[rules.DateHit] | None = None
-        self._times: list[rules.TimeHit] | None = None
-        self._ages: list[rules.AgeHit] | None = None
+        self.view = normalise.numeric_view(text)
+        self._dates: list[dates.DateHit] | None = None
+        self._times: list[dates.TimeHit] | None = None
+        self._ages: list[patterns.AgeHit] | None = None
         self._chunks: list[str] | None = None
 
     @property
-    def dates(self) -> list[rules.DateHit]:
+    def dates(self) -> list[dates.DateHit]:
         if self._dates is None:
-            self._dates = rules.find_dates(self.view)
+            self._dates = dates.find_dates(self.view)
         return self._dates
 
     @property
-    def times(self) -> list[rules.TimeHit]:
+    def times(self) -> list[dates.TimeHit]:
         if self._times is None:
-            self._times = rules.find_times(self.view)
+            self._times = dates.find_times(self.view)
         return self._times
 
     @property
-    def ages(self) -> list[rules.AgeHit]:
+    def ages(self) -> list[patterns.AgeHit]:
         if self._ages is None:
-            self._ages = rules.find_ages(self.view)
+            self._ages = patterns.find_ages(self.view)
         return self._ages
 
     @property
     def chunks(self) -> list[str]:
         if self._chunks is None:
-            self._chunks = rules.numeric_chunks(self.view)
+            self._chunks = normalise.numeric_chunks(self.view)
         return self._chunks
 
 
@@ -662,6 +665,6 @@ class PhiClassifier:
                 if best_gap is None or dx < best_gap:
                     best, best_gap = j, dx
             hit = outcomes[i].pending
-            if best is not None and hit is not None and rules.label_value_ok(hit.label, reads[best].text or "",
+            if best is not None and hit is not None and labels.label_value_ok(hit.label, reads[best].text or "",
                                                                              self._allow):
                 outcomes[best] = _Outcome(hit.label, f"label.{hit.name}")

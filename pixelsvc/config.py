@@ -141,6 +141,10 @@ class PhiConfig:
     unreadable_confidence: float = 0.5
     """Unknown lines read with a mean character confidence below this are treated as PHI
     (fail closed: garbled small text may be a name or ID). 0 turns the rule off."""
+    unknown_min_chars: int = 2
+    """Under the default `phi` policy, unknown text (neither PHI-shaped nor a clinical annotation)
+    is masked when it has at least this many letters or digits; a lone glyph (`K`, `x`) carries no
+    identifier and is mostly a detector's stray mark. Reads with no letters or digits are kept."""
     unreadable_min_chars: int = 4
     """Only lines with at least this many letters or digits count as unreadable text;
     shorter ones are stray glyphs and marks."""
@@ -167,6 +171,7 @@ class PhiConfig:
         _check_range(self, "min_id_digits", 3, 20)
         _check_range(self, "unreadable_confidence", 0.0, 1.0)
         _check_range(self, "unreadable_min_chars", 1, 64)
+        _check_range(self, "unknown_min_chars", 1, 64)
         _check_range(self, "min_alnum_id_length", 4, 32)
         _check_range(self, "min_alnum_id_digits", 2, 20)
         _check_range(self, "layout_gap", 0.0, 20.0)

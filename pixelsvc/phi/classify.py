@@ -2,9 +2,10 @@
 
 A read is one text line; if any part of it is PHI the whole read is. The order of the checks
 is: header values of the series (names, ids, dates, times, ages, institutions, other), then
-patterns that need no header (contact details, dates, times, ages, ids), then PHI labels with
-a value (`Name: ...`), then person-name shapes, then the allowlist of technical annotations.
-What is left is unknown text, which only the all-text policy masks.
+patterns that need no header (contact details, dates, times, ages and sex, ids), then PHI labels
+with a value (`Name: ...`), then person-name shapes, institution and location words, then the
+strict allowlist grammar of clinical annotations. What is left is unknown text, which the
+default policy masks too (fail closed): only text that is confidently a clinical annotation stays.
 
 Header values are compiled once per `PhiContext` into lookup tables and kept in a small LRU,
 and verdicts are remembered per read text, because the same overlay repeats on every frame.
@@ -427,11 +428,15 @@ class _Compiled:
         if numbers is not None:
             if numbers.dates:
                 return _Outcome(Label.DATE, "pattern.date")
-            if any(t.strong for t in numbers.times):
+            if " " in numbers.view and dates.find_dates("".join(numbers.view.split())):
+                return _Outcome(Label.DATE, "pattern.date")  # OCR put spaces inside the date
+            if any(t.strong for t in numbers.times) or dates.is_clock_time(numbers.view):
                 return _Outcome(Label.TIME, "pattern.time")
             bare_time = bool(numbers.times)
             if any(a.explicit for a in numbers.ages):
                 return _Outcome(Label.AGE, "pattern.age")
+            if patterns.has_demographics(text):
+                return _Outcome(Label.AGE, "pattern.age_sex")
             # ids on the text as read: folding `S2000` into `52000` would make model names ids
             if patterns.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
                                   config.min_alnum_id_digits, allow):
@@ -443,6 +448,13 @@ class _Compiled:
             return _Outcome(Label.NAME, "pattern.name_shape")
         if config.name_heuristic and names.looks_like_person(text, allow):
             return _Outcome(Label.NAME, "pattern.name_like")
+        if numbers is None and patterns.has_demographics(text):
+            return _Outcome(Label.AGE, "pattern.age_sex")  # `Sex: F`
+        raw, folded = normalise.word_forms(text)
+        if patterns.has_institution_word(folded):
+            return _Outcome(Label.INSTITUTION, "pattern.institution")
+        if numbers is not None and patterns.has_location(folded, raw):
+            return _Outcome(Label.PHI_OTHER, "pattern.location")
         if label_hit is not None:
             return _Outcome(Label.UNKNOWN, "none", pending=label_hit)
         if safe_text.is_safe_text(text, allow):
@@ -524,12 +536,19 @@ class _Rows:
         return self._items[lo:hi]
 
 
-def _mask(policy: Policy, label: Label) -> bool:
+def _mask(policy: Policy, label: Label, characters: int, unknown_min_chars: int) -> bool:
+    """The default policy fails closed: PHI and every line not confidently a clinical annotation
+    is masked; a read with no letters or digits (scale bars, dashes) and a lone glyph of unknown
+    text are kept. `all-text` masks every read with a letter or digit."""
     if policy is Policy.PHI:
-        return label.is_phi
+        return label.is_phi or (label is Label.UNKNOWN and characters >= unknown_min_chars)
     if policy is Policy.ALL_TEXT:
-        return label is not Label.SAFE
+        return characters > 0
     return False
+
+
+def _characters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
 
 
 class PhiClassifier:
@@ -569,8 +588,10 @@ class PhiClassifier:
         if self.config.use_layout and len(reads) > 1:
             self._apply_layout(reads, outcomes)
         self._fail_closed_on_unreadable(reads, outcomes)
+        least = self.config.unknown_min_chars
         return [
-            Verdict(read, outcome.label, _mask(policy, outcome.label), outcome.rule)
+            Verdict(read, outcome.label, _mask(policy, outcome.label, _characters(read.text or ""), least),
+                    outcome.rule)
             for read, outcome in zip(reads, outcomes, strict=True)
         ]
 
@@ -665,6 +686,7 @@ class PhiClassifier:
                 if best_gap is None or dx < best_gap:
                     best, best_gap = j, dx
             hit = outcomes[i].pending
+            # the value beside a bare label is PHI whatever it reads as (a surname may be `Long`)
             if best is not None and hit is not None and labels.label_value_ok(hit.label, reads[best].text or "",
-                                                                             self._allow):
+                                                                             frozenset()):
                 outcomes[best] = _Outcome(hit.label, f"label.{hit.name}")

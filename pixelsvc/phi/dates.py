@@ -9,7 +9,7 @@ import calendar
 import re
 from dataclasses import dataclass
 
-__all__ = ["MONTH_ABBR", "DateHit", "TimeHit", "find_dates", "find_times", "valid_date"]
+__all__ = ["MONTH_ABBR", "DateHit", "TimeHit", "find_dates", "find_times", "is_clock_time", "valid_date"]
 
 _MONTH_ALT = (
     r"JAN(?:UARY)?|FE[B8](?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AU[G6](?:UST)?"
@@ -138,7 +138,7 @@ def find_dates(numeric: str) -> list[DateHit]:
 
 
 _TIME = re.compile(
-    r"(?<![\d:.])(\d{1,2})\s?[:;]\s?([0-5]\d)(?:\s?[:;]\s?([0-5]\d)(?:[.,]\d{1,6})?)?"
+    r"(?<![\d.])(?<!\d[:;])(\d{1,2})\s?[:;]\s?([0-5]\d)(?:\s?[:;]\s?([0-5]\d)(?:[.,]\d{1,6})?)?"
     r"(?:\s?([AP])\.?\s?M\.?(?![A-Z]))?(?![\d:])"
 )
 
@@ -195,3 +195,29 @@ def find_times(numeric: str) -> list[TimeHit]:
             continue
         hits.append(TimeHit(hour, minute, second, bool(meridiem)))
     return hits
+
+
+_CLOCK_PREFIX = r"[^\dA-Z]*(?:(?:T|TM|TIME|ZEIT|HEURE|HORA)\s?[:.=]?\s?)?"
+_CLOCK_ONLY = re.compile(
+    _CLOCK_PREFIX + r"(\d{1,2})\s?[:;]\s?([0-5]\d)(?:\s?[:;]\s?([0-5]\d))?\s*(?:[AP]\.?\s?M?\.?)?[^\dA-Z]*"
+)
+_CLOCK_DOTTED = re.compile(_CLOCK_PREFIX + r"([01]\d|2[0-3])\.([0-5]\d)[^\dA-Z]*")
+_CLOCK_H = re.compile(r"(?<![\dA-Z])([01]?\d|2[0-3])\s?H\s?([0-5]\d)(?![\dA-Z])")
+
+
+def is_clock_time(numeric: str) -> bool:
+    """A line that is nothing but a clock time (`02:26`, `4:26`, `18.45`, `T: 06:04`), or that holds
+    one in `02h26` form: fail closed, these are exam times even with no date or header beside them.
+
+    Args:
+        numeric: the line's `numeric_view`.
+
+    Returns:
+        True for a clock time (hours up to 23, or 12 with am/pm).
+    """
+    m = _CLOCK_ONLY.fullmatch(numeric)
+    if m:
+        return int(m.group(1)) <= 23
+    if _CLOCK_DOTTED.fullmatch(numeric):
+        return True
+    return "H" in numeric and _CLOCK_H.search(numeric) is not None

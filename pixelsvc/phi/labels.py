@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from pixelsvc.phi.lexicon import LABEL_CONNECTORS, LABEL_PREFIX_EXCLUDES, LABEL_SUFFIX_EXCLUDES, PHI_LABELS
 from pixelsvc.phi.normalise import WORD_PATTERN, alpha_canon, folded_word_spans
-from pixelsvc.phi.safe_text import is_safe_text
 from pixelsvc.types import Label
 
 __all__ = ["LabelHit", "find_label", "label_value_ok"]
@@ -128,11 +127,18 @@ def find_label(text: str, allow: frozenset[str]) -> LabelHit | None:
     return trailing
 
 
-def label_value_ok(label: Label, value: str, allow: frozenset[str]) -> bool:
-    """Whether `value` can be the value of a `label` field.
+def _garbled(value: str) -> bool:
+    """A value OCR could not read (`?`, `@`, `~`): still the value of the label before it."""
+    return any(not ch.isspace() and ch not in ":.=-,;" for ch in value)
 
-    Names and places need a word of two or more letters that is not a clinical term;
-    dates and ages need a digit; ids and contact details need something not allowlisted.
+
+def label_value_ok(label: Label, value: str, allow: frozenset[str]) -> bool:
+    """Whether `value` can be the value of a `label` field: a PHI label masks its value whatever
+    it reads as (`DOB: 1?/0?/19..`, `Name: J@hn D0e`, `Patient ID: ?`, `Name: Long`).
+
+    The exceptions keep technical settings that share a label's spelling: a name or place needs
+    a word of two or more letters (`DR: 60` is a dynamic range), an id or contact something not
+    allowlisted.
 
     Args:
         label: what the label announces.
@@ -144,10 +150,9 @@ def label_value_ok(label: Label, value: str, allow: frozenset[str]) -> bool:
     """
     tokens = WORD_PATTERN.findall(value.upper())
     if not tokens:
-        return False
-    if label in (Label.DATE, Label.AGE):
-        return any(ch.isdigit() for ch in value)
+        return _garbled(value)
     if label in (Label.NAME, Label.INSTITUTION):
-        worded = any(sum(ch.isalpha() for ch in t) >= 2 and t not in allow for t in tokens)
-        return worded and not is_safe_text(value, allow)
-    return any(t not in allow for t in tokens)
+        return any(sum(ch.isalpha() for ch in t) >= 2 for t in tokens)
+    if label in (Label.ID, Label.CONTACT, Label.PHI_OTHER):
+        return any(t not in allow for t in tokens)
+    return True

@@ -11,15 +11,20 @@ from pixelsvc.phi.normalise import alpha_canon
 from pixelsvc.types import Label
 
 __all__ = [
+    "AGE_LABELS",
     "COMMON_GIVEN_NAMES",
     "COMMON_WORDS",
     "DEFAULT_ALLOWLIST",
     "GENERIC_PLACE_WORDS",
+    "INSTITUTION_WORDS",
     "LABEL_CONNECTORS",
     "LABEL_PREFIX_EXCLUDES",
     "LABEL_SUFFIX_EXCLUDES",
+    "LOCATION_WORDS",
     "NAME_TITLES",
     "PHI_LABELS",
+    "SEX_LABELS",
+    "SEX_WORDS",
     "UNITS",
 ]
 
@@ -34,7 +39,7 @@ DEFAULT_ALLOWLIST: tuple[str, ...] = (
     "W", "L", "WW", "WL", "C", "WC", "TI", "TE", "TR", "FA", "ET", "NEX", "FOV", "DFOV", "THK", "SL", "TILT",
     "MI", "TIS", "TIB", "TIC", "GN", "GAIN", "DR", "DYN", "COMP", "DEPTH", "FR", "ZOOM", "MAP", "PRF", "WF",
     # series / image counters
-    "SE", "IM", "IMG", "SER", "SERIES", "IMAGE", "SLICE", "LOC", "FRAME",
+    "SE", "IM", "IMG", "IMA", "SER", "SERIES", "IMAGE", "SLICE", "LOC", "FRAME",
     # sequence, technique and body-part words
     "AX", "AXIAL", "SAG", "SAGITTAL", "COR", "CORONAL", "T1", "T2", "FLAIR", "DWI", "ADC", "STIR", "GRE", "SE",
     "FSE", "TSE", "EPI", "PD", "MIP", "MPR", "3D", "2D", "CINE", "DOPPLER", "CFM", "PW", "CW", "M", "B",
@@ -62,8 +67,71 @@ DEFAULT_ALLOWLIST: tuple[str, ...] = (
     "GE", "HEALTHCARE", "SIEMENS", "HEALTHINEERS", "PHILIPS", "CANON", "TOSHIBA", "HITACHI", "FUJIFILM", "SAMSUNG",
     "MEDISON", "MINDRAY", "ESAOTE", "HOLOGIC", "CARESTREAM", "AGFA", "KONICA", "MINOLTA", "SHIMADZU", "LOGIQ",
     "VOLUSON", "VIVID", "EPIQ", "AFFINITI", "ACUSON", "APLIO", "ARIETTA", "SEQUOIA",
+    # projections, positions and views
+    "OBL", "LPO", "RPO", "LL", "RL", "LLAT", "RLAT", "ANTERIOR", "POSTERIOR", "SUPERIOR", "INFERIOR", "CRANIAL",
+    "CAUDAL", "HFS", "HFP", "FFS", "FFP", "HFDL", "HFDR", "FFDL", "FFDR", "DECUBITUS", "AXILLARY", "TANGENTIAL",
+    "ML", "LM", "XCCL", "SPOT", "FLEXION", "EXTENSION", "STANDING", "SEATED", "INSP", "EXP", "INSPIRATION",
+    "EXPIRATION", "SHORT", "AXIS", "SAX", "LAX", "APICAL", "PLAX", "PSAX", "A4C", "A2C", "A3C", "4CH", "2CH",
+    "3CH", "SUBCOSTAL", "SUPRASTERNAL", "PARASTERNAL", "FRONTAL", "PROFILE", "OUTLET", "SUNRISE", "MORTISE",
+    "WATERS", "TOWNE", "SWIMMERS", "ODONTOID", "TRAUMA",
+    # modalities and examinations
+    "CT", "CTA", "MRI", "MRV", "PET", "SPECT", "DEXA", "DXA", "FLUORO", "ANGIO", "XR", "CR", "DX", "MG", "XA",
+    "NM", "RF", "US", "TOMO", "DBT", "CESM", "MAMMO", "SCREENING", "SCREEN", "DIAGNOSTIC", "FOLLOW",
+    # CT and radiography technique
+    "SFOV", "RFOV", "COLL", "COLLIMATION", "INCR", "INCREMENT", "ROTATION", "EFFECTIVE", "QREF", "CAREDOSE",
+    "AUTO", "ASIR", "IDOSE", "ADMIRE", "SAFIRE", "IR", "FBP", "SHARP", "SMOOTH", "DETAIL", "STD", "MEDIASTINAL",
+    "PERFUSION", "CALCIUM", "SCORE", "TOPOGRAM", "SCANOGRAM", "SURVIEW", "PILOT", "RECONSTRUCTION", "THIN",
+    "THICK", "SLAB", "MINIP", "AVG", "AVERAGE", "VR", "VRT", "SSD", "CPR", "HU", "ROI", "MEAN", "SD", "MIN",
+    "MAX", "SUM", "PERIM", "DISTANCE", "RATIO", "INDEX", "PIXEL", "IV", "ORAL", "DELAYED", "PORTAL", "NATIVE",
+    "PLAIN", "ENHANCED", "GD", "GADO", "BOLUS", "TRACKING", "MSEC", "GY", "CGY", "MSV", "SSDE", "DAP", "ESD",
+    "SENS", "LGM", "REX", "EXI", "AEC", "CU", "MO", "RH", "FOCAL", "LARGE", "SOD", "COMPRESSION",
+    "THICKNESS", "ANODE", "TARGET", "MAGNIFICATION", "SLICES", "SECTION", "TABLE", "HEIGHT", "FEET", "FIRST",
+    "FF", "HF",
+    # MR technique
+    "NSA", "SP", "GAP", "ST", "DTI", "SWAN", "PC", "FIESTA", "TRUFI", "BFFE", "SSFP", "HASTE", "SSFSE", "SPGR",
+    "FSPGR", "MPRAGE", "BRAVO", "VIBE", "LAVA", "THRIVE", "IDEAL", "FATSAT", "FAT", "SAT", "WATER", "INPHASE",
+    "OPPOSED", "OOP", "IP", "OP", "BOLD", "ASL", "PERF", "DCE", "DSC", "MRS", "TAGGING", "LGE", "PSIR", "MOLLI",
+    "TRACE", "EADC", "COIL", "BODY", "FLEX", "ARRAY", "TORSO", "WRIST", "ANKLE", "ELBOW", "FOOT", "HAND",
+    "ENC", "DIR", "SI", "FH", "BAND", "NAV", "TRIGGER", "GATING", "BH", "FB", "RESP", "SHIM", "ACQ",
+    "ACQUISITION", "SEQ", "SEQUENCE", "PROTOCOL", "FREQUENCY", "FIELD", "STRENGTH", "SLICE", "MULTI", "SINGLE",
+    "SHOT", "ECHOES", "SPIN", "GRADIENT", "INVERSION", "RECOVERY", "TURBO", "FAST", "DIFFUSION", "WEIGHTED",
+    # ultrasound controls, measurements and anatomy
+    "PWD", "CD", "CPD", "SPECKLE", "XBEAM", "SONOCT", "ASC", "DTCE", "EDGE", "ENH", "ENHANCE", "ZONES", "ZONE",
+    "LINES", "DENSITY", "ELASTO", "STRAIN", "SHEAR", "WAVE", "SWE", "KPA", "CEUS", "BIOPSY", "GUIDE",
+    "NEEDLE", "TRAPEZOID", "PANORAMIC", "EXTENDED", "PANO", "STIC", "VCI", "SAMPLE", "CORR", "CORRECTION",
+    "INVERT", "TAMAX", "TAMV", "ACCEL", "PG", "MPG", "MAXPG", "VMAX", "VMEAN", "LVOT", "RVOT", "EF",
+    "LVIDD", "LVIDS", "IVS", "LVPW", "AO", "AV", "MV", "TV", "PV", "DT", "IVRT", "TAPSE", "RVSP",
+    "AR", "SVC", "IVC", "RK", "LK", "ENDOMETRIUM", "OVARIES", "ADNEXA", "CERVIX", "LOBE", "NODE", "LYMPH",
+    "AXILLA", "NIPPLE", "OCLOCK", "FN", "CMFN", "TESTICLE", "EPIDIDYMIS", "CCA", "ICA", "ECA", "VA",
+    "VERTEBRAL", "SUBCLAVIAN", "JUGULAR", "IJV", "CFV", "SFV", "POP", "POPLITEAL", "GSV", "SSV", "PTA", "DPA",
+    "HEPATIC", "SPLENIC", "SMA", "CELIAC", "FETUS", "PLACENTA", "MVP", "BPP", "NB", "HL", "SAC", "GS", "YS",
+    "YOLK", "EMBRYO", "TWIN", "PRESENTATION", "CEPHALIC", "BREECH", "APPENDIX", "BOWEL", "COLON", "STOMACH",
+    "ESOPHAGUS", "DUODENUM", "ILEUM", "RECTUM", "ADRENAL", "URETER", "URETHRA", "TRACHEA", "BRONCHUS",
+    "PLEURA", "PLEURAL", "EFFUSION", "PERICARDIAL", "ASCITES", "FREE", "WALL", "ABSCESS", "HEMATOMA", "THROMBUS",
+    "PLAQUE", "STENOSIS", "FLOW", "REFLUX", "COMPRESSIBLE", "PATENT", "OCCLUDED", "MUSCLE", "TENDON", "LIGAMENT",
+    "JOINT", "CARTILAGE", "MENISCUS", "ROTATOR", "CUFF", "SUPRASPINATUS", "INFRASPINATUS", "SUBSCAPULARIS",
+    "BICEPS", "TRICEPS", "ACHILLES", "PLANTAR", "FASCIA", "SKULL", "ORBIT", "ORBITS", "SINUS", "SINUSES", "FACE",
+    "MANDIBLE", "CERVICAL", "THORACIC", "LUMBAR", "SACRUM", "COCCYX", "PELVIC", "FEMUR", "TIBIA", "FIBULA",
+    "HUMERUS", "RADIUS", "ULNA", "CLAVICLE", "SCAPULA", "RIBS", "RIB", "STERNUM", "CALCANEUS", "FINGER", "TOE",
+    "THUMB", "FOREARM", "ARM", "LEG", "THIGH", "CALF", "ABDOMINAL", "AORTIC", "MITRAL", "TRICUSPID", "PULMONARY",
+    "PULMONIC", "VALVE", "ATRIUM", "VENTRICLE", "SEPTUM", "APEX", "BASE", "ROOT", "ARCH", "ASCENDING",
+    "DESCENDING", "TRANSVAGINAL", "TRANSABDOMINAL", "TA", "TVUS", "TRUS", "ENDOCAVITY",
+    # console words
+    "PRINT", "SAVE", "SAVED", "ARCHIVE", "EXPORT", "SEND", "SENT", "LIVE", "FROZEN", "CAPTURE", "CLIP", "LOOP",
+    "END", "START", "PAUSE", "PLAY", "NEXT", "PREV", "MENU", "TOTAL", "RESULT", "RESULTS", "MEASUREMENT", "MEAS",
+    "CALC", "CALCS", "WORKSHEET", "MANUAL", "DEFAULT", "PRESET", "SETTINGS", "NEG", "POS", "IN", "OUT", "AND",
+    "FOR", "PROGRESS", "READY", "PROCESSING", "WAIT", "PLEASE", "ACQUIRED", "COMPRESSED", "LOSSY",
+    "LOSSLESS", "NOT", "USE", "ORIGINAL", "DERIVED", "PRIMARY", "SECONDARY",
+    "REFORMAT", "REFORMATTED",
+    # technical phrases that hold a word of a PHI label
+    "PROTOCOL NAME", "SERIES NAME", "SEQUENCE NAME", "SERIES ID", "IMAGE ID", "PATIENT POSITION",
+    "PATIENT ORIENTATION", "GEST AGE", "GESTATIONAL AGE", "FETAL AGE", "BONE AGE", "US AGE", "CUA AGE",
+    "AUA AGE", "SCAN TIME", "ACQ TIME", "ACQUISITION TIME", "ECHO TIME", "REPETITION TIME", "INVERSION TIME",
+    "DELAY TIME", "EXPOSURE TIME", "FLUORO TIME", "TOTAL TIME", "PROBE NAME", "PRESET NAME",
 )
-"""Clinical annotation words that stay under every masking policy (case-insensitive)."""
+"""Clinical annotation words that stay under every masking policy (case-insensitive). A line is
+safe only when every token is one of these, a number or a measurement, and it shows no PHI shape;
+words that name institutions (`INSTITUTION_WORDS`) or are labels of PHI are never listed here."""
 
 
 UNITS: frozenset[str] = frozenset({
@@ -135,6 +203,34 @@ GENERIC_PLACE_WORDS = frozenset({
 """Words of institution names and addresses that say nothing on their own (`CLINIC`, `RADIOLOGY`)."""
 
 
+INSTITUTION_WORDS = frozenset(alpha_canon(word) for word in (
+    "HOSPITAL", "HOSPITALS", "HOSP", "HOPITAL", "OSPEDALE", "KRANKENHAUS", "CLINIC", "CLINICS", "CLINICA",
+    "CLINIQUE", "KLINIK", "KLINIKUM", "CENTER", "CENTRE", "CTR", "MEDICAL", "MEDICINE", "UNIVERSITY",
+    "UNIVERSITAIR", "UNIVERSITAT", "UNIVERSITE", "UNIV", "INSTITUTE", "INSTITUT", "INSTITUTO", "RADIOLOGY",
+    "RADIOLOGIE", "RADIOLOGIA", "NEURORADIOLOGY", "DEPARTMENT", "DEPT", "IMAGING", "HEALTH",
+    "INFIRMARY", "SANATORIUM", "ASSOCIATES", "FOUNDATION", "TRUST", "NHS", "FACULTY", "COLLEGE", "SCHOOL",
+    "CARDIOLOGY", "ONCOLOGY", "UROLOGY", "NEUROLOGY", "PEDIATRICS", "PAEDIATRICS", "PEDIATRIC", "ORTHOPEDICS",
+    "ORTHOPAEDICS", "ORTHOPEDIC", "OBSTETRICS", "GYNECOLOGY", "GYNAECOLOGY", "EMERGENCY", "INTERVENTIONAL",
+    "SUITE", "LAB", "LABORATORY", "ICU", "NICU", "PICU", "CCU", "PACU", "CAMPUS", "PAVILION", "PRACTICE",
+    "PARTNERS", "NETWORK", "MEMORIAL", "REGIONAL", "COMMUNITY", "CHILDRENS", "CHILDREN", "WOMENS",
+))
+"""Words of institution and department names (`Providence Emergency Center`, `MRI Suite`): a line
+holding one is an institution even when the header has none to match (OCR-folded spelling)."""
+
+LOCATION_WORDS = frozenset(alpha_canon(word) for word in (
+    "ROOM", "RM", "BED", "WARD", "BAY", "FLOOR", "WING", "BLDG", "BUILDING", "STATION", "LOCATION", "ER", "OR",
+))
+"""Words that place a patient (`Room 12A`, `Bed 3`, `ER 4`): with a number beside them they are PHI."""
+
+SEX_WORDS = frozenset({"M", "F", "MALE", "FEMALE", "O", "U", "W", "MASC", "FEM"})
+"""Values of a patient's sex as consoles print them (`83 M`, `F/67`, `Sex: F`)."""
+
+SEX_LABELS = frozenset({"SEX", "GENDER", "GESCHLECHT", "SEXE"})
+"""Labels of a patient's sex."""
+
+AGE_LABELS = frozenset({"AGE", "ALTER", "EDAD"})
+"""Labels of a patient's age."""
+
 # --- PHI labels ----------------------------------------------------------------------
 
 PHI_LABELS: tuple[tuple[str, Label, str, bool], ...] = (
@@ -179,12 +275,38 @@ PHI_LABELS: tuple[tuple[str, Label, str, bool], ...] = (
     ("ADDRESS", Label.CONTACT, "Contact", False),
     ("ADDR", Label.CONTACT, "Contact", True),
     ("EMAIL", Label.CONTACT, "Contact", False),
+    ("NOM", Label.NAME, "Name", True),
+    ("NOMBRE", Label.NAME, "Name", True),
+    ("NAAM", Label.NAME, "Name", True),
+    ("READ", Label.NAME, "Physician", True),
+    ("READER", Label.NAME, "Physician", False),
+    ("REPORTED", Label.NAME, "Physician", False),
+    ("REPORTING", Label.NAME, "Physician", False),
+    ("SIGNED", Label.NAME, "Physician", False),
+    ("ATTENDING", Label.NAME, "Physician", False),
+    ("RESIDENT", Label.NAME, "Physician", False),
+    ("SURGEON", Label.NAME, "Physician", False),
+    ("REQUESTING", Label.NAME, "Physician", False),
+    ("ORDERING", Label.NAME, "Physician", False),
+    ("PERFORMING", Label.NAME, "Operator", False),
+    ("PERFORMED", Label.NAME, "Operator", False),
+    ("NURSE", Label.NAME, "Operator", True),
+    ("TIME", Label.TIME, "Time", True),
+    ("EXAM", Label.ID, "Exam", True),
+    ("REQ", Label.ID, "ID", True),
+    ("ORDER", Label.ID, "ID", True),
+    ("VISIT", Label.ID, "ID", True),
+    ("ENCOUNTER", Label.ID, "ID", False),
+    ("HOSPNO", Label.ID, "ID", False),
+    ("SITE", Label.INSTITUTION, "Inst", True),
+    ("LOCATION", Label.PHI_OTHER, "Location", True),
 )
 """(word, label, display name, needs punctuation after it): words that announce a PHI value
 (`Name:`, `DOB`, `Acc#`). The display name is fixed, so it is safe to log as a rule name."""
 
 LABEL_CONNECTORS = frozenset((
     "NAME", "ID", "NO", "NR", "NUM", "NUMBER", "NBR", "DATE", "OF", "PHYS", "PHYSICIAN", "DR", "BIRTH", "DOB",
+    "BY",
 ))
 """Words that continue a label (`Patient Name`, `Acc No`, `Date of Birth`) rather than start its value."""
 LABEL_PREFIX_EXCLUDES: dict[Label, frozenset[str]] = {
@@ -200,6 +322,15 @@ LABEL_PREFIX_EXCLUDES: dict[Label, frozenset[str]] = {
     Label.AGE: frozenset((
         "GEST", "GESTATIONAL", "GA", "FETAL", "BONE", "EST", "MENSTRUAL", "LMP", "CUA", "AUA", "US", "CLINICAL",
     )),
+    Label.TIME: frozenset((
+        "SCAN", "ACQ", "ACQUISITION", "ECHO", "REPETITION", "INVERSION", "DELAY", "RISE", "TRANSIT", "EXPOSURE",
+        "FLUORO", "TOTAL", "ELAPSED", "GAIN", "DECELERATION", "ACCELERATION", "RELAXATION", "PREP", "TRAVEL", "MIX",
+        "MIXING", "DWELL", "FILL", "EJECTION", "RUN",
+    )),
+    Label.DATE: frozenset((
+        "CALIBRATION", "SOFTWARE", "EXPIRY", "EXPIRATION", "DUE",
+    )),
+    Label.PHI_OTHER: frozenset(("SLICE", "TABLE", "IMAGE", "COUCH", "BED")),
 }
 """A word before a label that makes it a different field (`Protocol Name`, `Gest. Age`)."""
 LABEL_SUFFIX_EXCLUDES = frozenset((

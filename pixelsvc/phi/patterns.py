@@ -1,5 +1,5 @@
-"""Shapes of PHI that need no header: ages, contact details (phones, e-mail, addresses) and
-identifiers.
+"""Shapes of PHI that need no header: ages and sex, contact details (phones, e-mail, addresses),
+identifiers, institution names and patient locations.
 
 Pure functions of the line (mostly its `numeric_view`); nothing logs or raises with the text.
 """
@@ -9,10 +9,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pixelsvc.phi.lexicon import UNITS
-from pixelsvc.phi.safe_text import DIMENSION, safe_piece
+from pixelsvc.phi.lexicon import AGE_LABELS, INSTITUTION_WORDS, LOCATION_WORDS, SEX_LABELS, UNITS
+from pixelsvc.phi.normalise import alpha_canon, numeric_view
+from pixelsvc.phi.safe_text import DIMENSION, is_settings_run, safe_piece
 
-__all__ = ["AgeHit", "find_ages", "has_contact", "has_id_shape"]
+__all__ = [
+    "AgeHit",
+    "find_ages",
+    "has_contact",
+    "has_demographics",
+    "has_id_shape",
+    "has_institution_word",
+    "has_location",
+]
 
 _AGE_UNIT = re.compile(
     r"(?<![\d.A-Z])0*(\d{1,3})\s?(Y(?:EARS?(?:\s?OLD)?|RS?|/O|\.?O\.?)?|MO(?:NTHS?|S)?|W(?:EEKS?|KS?)|DAYS?)"
@@ -99,7 +108,10 @@ def has_contact(numeric: str, allow: frozenset[str]) -> bool:
 
 
 _ID_RUN = re.compile(r"[A-Z0-9](?:[A-Z0-9]|[\-_/](?=[A-Z0-9]))*")
-_RATIO = re.compile(r"\d+/\d+")
+_RATIO = re.compile(r"\d{1,4}/\d{1,4}")
+_SPLIT_ID = re.compile(r"(?<![\d.,:/\-])(\d{2,})\s(\d{2,})(?![\d.,:/\-]|\s\d)")
+"""Two digit groups split by one space and nothing else around them (`0061 866`): an id OCR split."""
+_MIN_SPLIT_ID_DIGITS = 7
 _NUM_WITH_UNIT = re.compile(r"(\d+)([A-Z%]{1,5})")
 _ID_PARTS = re.compile(r"[\-_/]")
 
@@ -108,7 +120,8 @@ def _technical_part(part: str, allow: frozenset[str]) -> bool:
     """A short number or a setting with letters (`20DB`, `DR60`), as opposed to an id part."""
     if part.isdigit():
         return len(part) <= 3
-    return any(ch.isalpha() for ch in part) and safe_piece(part, allow)
+    digits = sum(ch.isdigit() for ch in part)
+    return digits <= 4 and any(ch.isalpha() for ch in part) and safe_piece(part, allow)
 
 
 def has_id_shape(numeric: str, min_digits: int, min_alnum_length: int, min_alnum_digits: int,
@@ -128,6 +141,9 @@ def has_id_shape(numeric: str, min_digits: int, min_alnum_length: int, min_alnum
     Returns:
         True when some run is id-shaped.
     """
+    for m in _SPLIT_ID.finditer(numeric):
+        if len(m.group(1)) + len(m.group(2)) >= _MIN_SPLIT_ID_DIGITS:
+            return True
     least = min(min_digits, min_alnum_digits)
     for m in _ID_RUN.finditer(numeric):
         run = m.group(0)
@@ -144,15 +160,108 @@ def has_id_shape(numeric: str, min_digits: int, min_alnum_length: int, min_alnum
         if _RATIO.fullmatch(run) or DIMENSION.fullmatch(run):
             continue
         unit = _NUM_WITH_UNIT.fullmatch(run)
-        if unit and unit.group(2) in UNITS and len(unit.group(1)) <= 6 and not unit.group(1).startswith("0"):
+        if unit and (unit.group(2) in UNITS or unit.group(2) in allow) and len(unit.group(1)) <= 6 and not (
+            unit.group(1).startswith("0")
+        ):
             continue  # a measurement (12000HZ), not a long id that happens to end in V or S
         if any(sep in run for sep in "-_/") and any(ch.isalpha() for ch in run) and all(
             _technical_part(part, allow) for part in _ID_PARTS.split(run) if part
         ):
             continue  # settings joined by separators (20DB/DR60, 4V1C-S)
+        if is_settings_run(run, allow):
+            continue  # settings OCR ran together (C300W1500)
         if digits >= min_digits:
             return True
         compact = run.replace("-", "").replace("_", "").replace("/", "")
         if len(compact) >= min_alnum_length and digits >= min_alnum_digits and any(ch.isalpha() for ch in compact):
             return True
+    return False
+
+
+_DEMOGRAPHIC_TOKEN = re.compile(r"[A-Z]+|\d+")
+_AGE_UNITS = frozenset({"Y", "YR", "YRS", "YO", "YEAR", "YEARS", "OLD", "J", "ANS", "ANOS", "A"})
+_SEX_VALUES = frozenset({"M", "F", "MALE", "FEMALE"})
+
+
+def has_demographics(text: str) -> bool:
+    """A line that is only a patient's age and sex, or a sex label with its value: `83 M`, `M/12`,
+    `F/67`, `45Y/F`, `067Y M`, `Age:30 Sex:M`, `Sex: F`.
+
+    Every token must be an age (a number up to 130 with an optional unit), a sex value or an
+    age/sex label, and a sex value or label must be there. A one-letter sex is upper case as read
+    (`25m` is a length). A sex letter glued to digits after it (`M3`, a preset) does not count
+    unless an age unit follows (`F32Y`); one after the digits (`83M`) does.
+
+    Args:
+        text: the recognised line as read.
+
+    Returns:
+        True when the line shows age and sex.
+    """
+    numeric = numeric_view(text)
+    sex = number = labelled = False
+    previous_end, previous_kind = -1, ""
+    for m in _DEMOGRAPHIC_TOKEN.finditer(numeric):
+        token = m.group(0)
+        glued = m.start() == previous_end
+        if token.isdigit():
+            after = numeric[m.end():m.end() + 1]
+            if len(token) > 3 or int(token) > 130 or (glued and previous_kind == "sex" and after != "Y"):
+                return False  # `M3` is a preset; `F32Y` is sex and age
+            if number:
+                return False  # one age only: `Im: 21/123` is no age and sex
+            number, kind = True, "number"
+        elif token in _SEX_VALUES:
+            if len(token) == 1 and not text[m.start()].isupper():
+                return False
+            sex, kind = True, "sex"
+        elif len(token) == 2 and token[0] == "Y" and token[1] in "MF" and previous_kind == "number":
+            sex, kind = True, "sex"  # `029YM`: the unit and the sex run together
+        elif token in SEX_LABELS:
+            labelled, kind = True, "label"
+        elif token in AGE_LABELS or (token in _AGE_UNITS and previous_kind == "number"):
+            kind = "age"
+        else:
+            return False
+        previous_end, previous_kind = m.end(), kind
+    return (sex and (number or labelled)) or (labelled and number)
+
+
+def _has_word(folded_tokens: list[str], words: frozenset[str]) -> bool:
+    return any(token in words for token in folded_tokens)
+
+
+def has_institution_word(folded_tokens: list[str]) -> bool:
+    """Whether a line names an institution or department (`Providence Emergency Center`, `MRI Suite`).
+
+    Args:
+        folded_tokens: the line's word tokens in OCR-folded spelling (`word_forms(text)[1]`).
+
+    Returns:
+        True when a word of `INSTITUTION_WORDS` is there.
+    """
+    return _has_word(folded_tokens, INSTITUTION_WORDS)
+
+
+_GLUED_LOCATION = re.compile(r"([A-Z][A-Z01]*[A-Z])(\d{1,4}[A-Z]?)")
+
+
+def has_location(folded_tokens: list[str], raw_tokens: list[str]) -> bool:
+    """Whether a line places a patient: a location word beside a number (`Room 12A`, `Bed 3`, `ER 4`).
+
+    Args:
+        folded_tokens: the line's word tokens in OCR-folded spelling.
+        raw_tokens: the same tokens as read (upper case).
+
+    Returns:
+        True when a word of `LOCATION_WORDS` has a token with a digit next to it.
+    """
+    for i, token in enumerate(folded_tokens):
+        if token in LOCATION_WORDS:
+            near = raw_tokens[max(i - 1, 0):i] + raw_tokens[i + 1:i + 2]
+            if any(any(ch.isdigit() for ch in t) for t in near):
+                return True
+        glued = _GLUED_LOCATION.fullmatch(raw_tokens[i])
+        if glued and alpha_canon(glued.group(1)) in LOCATION_WORDS:
+            return True  # `Bed13`, `ER3`, `Room27A`
     return False

@@ -24,7 +24,12 @@ def test_label_exclusions_and_bare_labels() -> None:
 
 
 def test_label_value_ok() -> None:
+    """A PHI label masks its value whatever it reads as, except settings that share a label's spelling."""
     assert label_value_ok(Label.NAME, "Smith", ALLOW)
-    assert not label_value_ok(Label.NAME, "Axial", ALLOW)
-    assert label_value_ok(Label.DATE, "1/2", ALLOW)
-    assert not label_value_ok(Label.DATE, "unknown", ALLOW)
+    assert label_value_ok(Label.NAME, "Long", ALLOW)  # a surname that is a clinical word
+    assert label_value_ok(Label.NAME, "J@hn D0e", ALLOW)
+    assert not label_value_ok(Label.NAME, "60", ALLOW)  # `DR: 60` is a dynamic range
+    assert label_value_ok(Label.DATE, "1?/0?/19..", ALLOW)
+    assert label_value_ok(Label.ID, "?", ALLOW)
+    assert not label_value_ok(Label.ID, "", ALLOW)
+    assert not label_value_ok(Label.ID, " : ", ALLOW)

@@ -16,7 +16,12 @@ Tune on dev only; the test split is reported, never tuned on.
     python bench/accuracy/classify_eval.py --truth /tmp/bench-dev
 
 Prints one table (recall per category and condition, distractors kept) and, with `--misses N`,
-up to N missed strings per category: those are synthetic, never real PHI.
+up to N missed strings per category: those are synthetic, never real PHI. `--timing` times the
+classifier alone (text cache off); with `--code DIR` it times another checkout's classifier on
+the same strings, for a ratio measured in one run:
+
+    for code in ../old-checkout .; do python bench/accuracy/classify_eval.py --truth /tmp/acc/dev \
+        --timing --code $code; done
 """
 
 from __future__ import annotations
@@ -31,13 +36,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from pixelsvc.config import PhiConfig
-from pixelsvc.phi import PhiClassifier
-from pixelsvc.types import PhiContext, Policy, TextBox, TextRead
+def _code_root(argv: list[str]) -> Path:
+    """The checkout whose `pixelsvc` is measured: this one, or `--code DIR` (for A/B timing)."""
+    if "--code" in argv and argv.index("--code") + 1 < len(argv):
+        return Path(argv[argv.index("--code") + 1]).resolve()
+    return Path(__file__).resolve().parents[2]
 
-__all__ = ["Case", "add_noise", "evaluate", "main"]
+
+sys.path.insert(0, str(_code_root(sys.argv[1:])))
+
+from pixelsvc.config import PhiConfig  # noqa: E402
+from pixelsvc.phi import PhiClassifier  # noqa: E402
+from pixelsvc.types import PhiContext, Policy, TextBox, TextRead  # noqa: E402
+
+__all__ = ["Case", "add_noise", "evaluate", "main", "time_reads"]
 
 BOX = TextBox(10, 10, 300, 30)
 CONDITIONS = ("header", "no-header", "header+noise", "no-header+noise")
@@ -184,6 +197,26 @@ def evaluate(cases: Iterable[Case], config: PhiConfig | None = None, seed: int =
     return tally
 
 
+def time_reads(cases: list[Case], seed: int = 0, passes: int = 3) -> float:
+    """Seconds per read with the text cache off (every read classified from scratch), best of
+    `passes`, over the same reads `evaluate` classifies."""
+    rng = random.Random(f"noise:{seed}")
+    empty = PhiContext()
+    reads: list[tuple[str, PhiContext]] = []
+    for case in cases:
+        for read in _reads(case):
+            noisy = add_noise(rng, read)
+            reads += [(read, case.context), (read, empty), (noisy, case.context), (noisy, empty)]
+    best = float("inf")
+    for _ in range(passes):
+        classifier = PhiClassifier(PhiConfig(text_cache_size=0))
+        start = time.perf_counter()
+        for text, context in reads:
+            classifier.classify([TextRead(BOX, text, 0.9)], context, Policy.PHI)
+        best = min(best, (time.perf_counter() - start) / len(reads))
+    return best
+
+
 def _table(tally: Tally) -> str:
     categories = sorted({c for _, c in tally.seen if c != "DISTRACTOR"})
     lines = ["| category | " + " | ".join(CONDITIONS) + " |", "|---|" + "---:|" * len(CONDITIONS)]
@@ -211,8 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=2000, help="patients drawn with --split")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--misses", type=int, default=0, help="print up to N missed strings per category")
+    parser.add_argument("--timing", action="store_true", help="only time the classifier (text cache off)")
+    parser.add_argument("--code", type=Path, help="measure the pixelsvc of another checkout (A/B timing)")
     args = parser.parse_args(argv)
     cases = list(synth_cases(args.split, args.patients, args.seed) if args.split else truth_cases(args.truth))
+    if args.timing:
+        per_read = time_reads(cases, seed=args.seed)
+        print(f"{len(cases)} strings: {1e6 * per_read:.1f} µs per read, text cache off, best of 3")
+        return 0
     start = time.perf_counter()
     tally = evaluate(cases, seed=args.seed, keep_misses=args.misses)
     elapsed = time.perf_counter() - start

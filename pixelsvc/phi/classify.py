@@ -276,6 +276,7 @@ class _Compiled:
         self.times: set[tuple[int, int, int | None]] = set()
         self.time_digits: set[str] = set()
         self.ages: set[tuple[int, str]] = set()
+        self.initials: set[str] = set()
         self._cutoff = cutoff
         for value in context.names:
             self._add_name(value)
@@ -297,7 +298,7 @@ class _Compiled:
             self._add_place(value, _OTHER)
         self.words.freeze()
         self.date_digits8 = sorted(d for d in self.date_digits if len(d) == 8)
-        self.empty = not (self.words or self.ids or self.dates or self.times or self.ages)
+        self.empty = not (self.words or self.ids or self.dates or self.times or self.ages or self.initials)
 
     # --- building -------------------------------------------------------------------
 
@@ -320,7 +321,12 @@ class _Compiled:
                     self.words.add_single(word, _NAMES, exact_only=True)
         for variant in variants.name_variants(value):
             self.words.add_sequence(normalise.word_tokens(variant), _NAMES)
-
+        for name in names.split_person_name(value):
+            # `JMD` for John M. Doe: only as a whole read, since initials may spell a setting (`MAS`)
+            if name.given and name.family:
+                letters = [t[0] for t in (*name.given, *name.middle, *name.family)]
+                if len(letters) >= 3:
+                    self.initials.add("".join(letters))
     def _add_place(self, value: str, kind: int) -> None:
         tokens = normalise.word_tokens(value)
         for word in tokens:
@@ -382,6 +388,8 @@ class _Compiled:
         return self._patterns(text, numbers)
 
     def _header(self, text: str, numbers: _Numbers | None) -> _Outcome | None:
+        if self.initials and _NOT_ALNUM.sub("", text.upper()) in self.initials:
+            return _Outcome(Label.NAME, "header.names~exact")
         if self.words:
             forms = _ReadForms.of(text)
             hit = self.words.match(forms) if forms.raw else None

@@ -122,7 +122,8 @@ DEFAULT_ALLOWLIST: tuple[str, ...] = (
     "CALC", "CALCS", "WORKSHEET", "MANUAL", "DEFAULT", "PRESET", "SETTINGS", "NEG", "POS", "IN", "OUT", "AND",
     "FOR", "PROGRESS", "READY", "PROCESSING", "WAIT", "PLEASE", "ACQUIRED", "COMPRESSED", "LOSSY",
     "LOSSLESS", "NOT", "USE", "ORIGINAL", "DERIVED", "PRIMARY", "SECONDARY",
-    "REFORMAT", "REFORMATTED",
+    "REFORMAT", "REFORMATTED", "INJ", "INJECTION", "OPT", "COL", "EV", "FIT", "UNIT", "VOLUMEN", "SURFACE",
+    "CARD", "MAPE", "OPTIMAL", "NORM",
     # technical phrases that hold a word of a PHI label
     "PROTOCOL NAME", "SERIES NAME", "SEQUENCE NAME", "SERIES ID", "IMAGE ID", "PATIENT POSITION",
     "PATIENT ORIENTATION", "GEST AGE", "GESTATIONAL AGE", "FETAL AGE", "BONE AGE", "US AGE", "CUA AGE",
@@ -265,6 +266,8 @@ PHI_LABELS: tuple[tuple[str, Label, str, bool], ...] = (
     ("ACCN", Label.ID, "Acc", True),
     ("ACCESSION", Label.ID, "Acc", False),
     ("AGE", Label.AGE, "Age", False),
+    ("SEX", Label.AGE, "Sex", False),
+    ("GENDER", Label.AGE, "Sex", False),
     ("HOSPITAL", Label.INSTITUTION, "Hospital", False),
     ("INSTITUTION", Label.INSTITUTION, "Inst", False),
     ("INST", Label.INSTITUTION, "Inst", True),

@@ -189,8 +189,8 @@ def has_demographics(text: str) -> bool:
 
     Every token must be an age (a number up to 130 with an optional unit), a sex value or an
     age/sex label, and a sex value or label must be there. A one-letter sex is upper case as read
-    (`25m` is a length). A sex letter glued to digits after it (`M3`, a preset) does not count
-    unless an age unit follows (`F32Y`); one after the digits (`83M`) does.
+    (`25m` is a length). A sex letter glued to one digit (`M3`, a preset) does not count; glued to
+    two or three (`M74`) or with an age unit (`F3Y`) it does, as does one after the digits (`83M`).
 
     Args:
         text: the recognised line as read.
@@ -206,8 +206,9 @@ def has_demographics(text: str) -> bool:
         glued = m.start() == previous_end
         if token.isdigit():
             after = numeric[m.end():m.end() + 1]
-            if len(token) > 3 or int(token) > 130 or (glued and previous_kind == "sex" and after != "Y"):
-                return False  # `M3` is a preset; `F32Y` is sex and age
+            if len(token) > 3 or int(token) > 130 or (glued and previous_kind == "sex" and after != "Y"
+                                                      and len(token) < 2):
+                return False  # `M3` is a preset; `M74` and `F32Y` are sex and age
             if number:
                 return False  # one age only: `Im: 21/123` is no age and sex
             number, kind = True, "number"
@@ -261,7 +262,7 @@ def has_location(folded_tokens: list[str], raw_tokens: list[str]) -> bool:
             near = raw_tokens[max(i - 1, 0):i] + raw_tokens[i + 1:i + 2]
             if any(any(ch.isdigit() for ch in t) for t in near):
                 return True
-        glued = _GLUED_LOCATION.fullmatch(raw_tokens[i])
+        glued = _GLUED_LOCATION.fullmatch(numeric_view(raw_tokens[i]))
         if glued and alpha_canon(glued.group(1)) in LOCATION_WORDS:
             return True  # `Bed13`, `ER3`, `Room27A`
     return False

@@ -17,8 +17,9 @@ _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:[.,]\d+)?%?")
 """A number with at most one decimal part (`12,345.5`); `2021.07.20` and `1.2.840.10008` are not numbers."""
 _MAX_NUMBER_DIGITS = 6
 """Numbers with this many digits or more (`1404.2005`) are ids or misread dates, not measurements."""
-_DATE_LIKE = re.compile(r"(?<![\w.+/])\d{1,4}([/.\-])\d{1,2}\1\d{1,4}(?!\w)")
-"""Three numbers with one separator (`13/45/2021`, `2021.07.2`): a misread date or an id, never safe."""
+_DATE_LIKE = re.compile(r"(?<![\w.+/])\d{1,4}([/.\-])\d{1,2}\1\d{2,4}(?!\w)")
+"""Three numbers with one separator (`13/45/2021`, `2021.07.20`): a misread date or an id, never safe;
+`1/2/4` (a persistence setting) is not one."""
 _CLOCK_LIKE = re.compile(r"[\d\s:;.,]*\d\s?[:;]\s?\d[\d\s:;.,]*")
 """Digits around a colon and nothing else (`02:2`, `1:20`): a misread time, never safe on its own."""
 _PREFIX_NUMBER_UNIT = re.compile(r"([A-Z]{1,5})?[-+]?(\d+(?:[.,]\d+)?)([A-Z%°][A-Z%°0-9]{0,5})?")
@@ -26,6 +27,8 @@ _ORDINAL = re.compile(r"\d+(?:ST|ND|RD|TH)")
 _SHORT_TECH = re.compile(r"[A-Z0-9][A-Z0-9.+\-_']*")
 _LETTER_RUN = re.compile(r"[A-Z]+")
 _WINDOW_PREFIXES = frozenset({"C", "W", "L"})
+_CODE_AT_END = re.compile(r"[A-Z]{1,3}\d{1,3}|\d{1,3}[A-Z]{1,3}")
+"""Letters then digits or digits then letters (`TAC1`, `15L`): a setting, not a word with digit slips (`J0HN`)."""
 _CONFUSABLE_IN_NUMBER = re.compile(r"[0-9OISBZG|]*\d[0-9OISBZG|.]*|[OISBZG|]+[.]?\d[0-9OISBZG|.]*")
 _TO_DIGIT = str.maketrans({"O": "0", "I": "1", "|": "1", "S": "5", "B": "8", "Z": "2", "G": "6"})
 _SETTING = re.compile(r"(([A-Z]{1,5})(\d{1,4}(?:\.\d+)?)|(\d{1,4}(?:\.\d+)?)([A-Z]{1,5}))")
@@ -78,7 +81,9 @@ def safe_piece(piece: str, allow: frozenset[str]) -> bool:
         prefix_ok = prefix is None or prefix in allow or (len(prefix) == 1 and len(number.split(".")[0]) <= 3)
         if prefix_ok and (unit is None or unit in UNITS or unit in allow):
             return True
-    if _SHORT_TECH.fullmatch(piece) and len(piece) <= 8 and ("-" in piece or as_word(piece) is None):
+    if _SHORT_TECH.fullmatch(piece) and len(piece) <= 8 and (
+        "-" in piece or as_word(piece) is None or _CODE_AT_END.fullmatch(piece)
+    ):
         digits = sum(ch.isdigit() for ch in piece)
         if 1 <= digits <= 3 and all(len(run) <= 3 or run in allow for run in _LETTER_RUN.findall(piece)):
             return True  # probe and parameter codes (L12-5, 4V1C-S, C5-1), not a station name (OAKWCT3)

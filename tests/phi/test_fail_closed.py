@@ -151,10 +151,24 @@ def test_unknown_text_is_masked_and_marks_are_kept(clf: PhiClassifier) -> None:
         [TextRead(BOX, "Providence", 0.9)], EMPTY, Policy.PHI)[0].mask
 
 
+def test_value_beside_a_bare_sex_or_age_label(clf: PhiClassifier) -> None:
+    for label, value in (("Sex:", "F"), ("Age:", "30"), ("Gender", "M")):
+        reads = [TextRead(TextBox(10, 10, 60, 30), label, 0.9), TextRead(TextBox(66, 10, 90, 30), value, 0.9)]
+        assert [(v.label, v.mask) for v in clf.classify(reads, EMPTY, Policy.PHI)][1] == (Label.AGE, True)
+
+
 def test_all_text_masks_clinical_annotations(clf: PhiClassifier) -> None:
     for text in ("W:400 L:40", "5.0 mm", "L"):
         verdict = one(clf, text, policy=Policy.ALL_TEXT)
         assert verdict.label is Label.SAFE and verdict.mask
+
+
+def test_header_initials_as_a_whole_read(clf: PhiClassifier) -> None:
+    ctx = PhiContext(names=("SMITH^MARY^A",))
+    assert one(clf, "MAS", ctx).rule == "header.names~exact"
+    assert one(clf, "M.A.S.", ctx).mask
+    assert not one(clf, "mAs 250", ctx).mask  # the setting elsewhere on the frame stays
+    assert not one(clf, "MAS").mask
 
 
 def test_header_surname_that_is_a_clinical_word_is_masked(clf: PhiClassifier) -> None:

@@ -22,6 +22,9 @@ _DATE_LIKE = re.compile(r"(?<![\w.+/])\d{1,4}([/.\-])\d{1,2}\1\d{2,4}(?!\w)")
 `1/2/4` (a persistence setting) is not one."""
 _CLOCK_LIKE = re.compile(r"[\d\s:;.,]*\d\s?[:;]\s?\d[\d\s:;.,]*")
 """Digits around a colon and nothing else (`02:2`, `1:20`): a misread time, never safe on its own."""
+_NUMBERS_ONLY = re.compile(r"[\d\s,./\-]+")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+"""A year beside other numbers and nothing else (`4, 1984`: a date whose month OCR lost)."""
 _PREFIX_NUMBER_UNIT = re.compile(r"([A-Z]{1,5})?[-+]?(\d+(?:[.,]\d+)?)([A-Z%°][A-Z%°0-9]{0,5})?")
 _ORDINAL = re.compile(r"\d+(?:ST|ND|RD|TH)")
 _SHORT_TECH = re.compile(r"[A-Z0-9][A-Z0-9.+\-_']*")
@@ -189,8 +192,8 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
     """Whether every token of a line is allowlisted, a number, a number with a unit, a ratio or a
     short technical code, so the line is clinical annotation (`TIS0.0 MI 0.6`, `Se: 3/2`).
 
-    Strict: date-like number triples (also with OCR slips and stray spaces), bare `hh:m`, long
-    and multi-dot numbers are never safe. The
+    Strict: date-like number triples (also with OCR slips and stray spaces), a year among bare
+    numbers, bare `hh:m`, long and multi-dot numbers are never safe. The
     classifier checks the PHI shapes (labels, dates, ages, names...) before it asks this.
 
     Args:
@@ -207,6 +210,8 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
         numeric = _digits_restored(numeric_view(text))
         compact = "".join(numeric.split())
         if _CLOCK_LIKE.fullmatch(numeric) or any(_DATE_LIKE.search(view) for view in (upper, numeric, compact)):
+            return False
+        if _NUMBERS_ONLY.fullmatch(numeric) and _YEAR.search(numeric) and len(re.findall(r"\d+", numeric)) > 1:
             return False
     pieces = _pieces(upper)
     return bool(pieces) and _safe_tokens(pieces, allow)

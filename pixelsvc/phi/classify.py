@@ -21,9 +21,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from pixelsvc.phi import dates, labels, lexicon, names, normalise, patterns, safe_text, variants
+from pixelsvc.phi.header_index import (
+    FAMILIES,
+    INSTITUTIONS,
+    MIN_LONG_ID,
+    NAMES,
+    NOT_ALNUM,
+    OTHER,
+    IdIndex,
+    ReadForms,
+    WordIndex,
+)
 from pixelsvc.types import Label, PhiContext, Policy, TextBox, TextRead, Verdict
 
 if TYPE_CHECKING:  # config imports the lexicon from this package: no import cycle at run time
@@ -33,214 +44,6 @@ __all__ = ["PhiClassifier"]
 
 _MAX_CONTEXTS = 32
 """Compiled header contexts kept (one per series in flight is plenty)."""
-_MIN_FUZZY_WORD = 4
-"""Words shorter than this are only matched exactly: one OCR slip in a 3-letter word is a new word."""
-_MIN_COMPACT = 6
-"""Run-together forms (`JOHNDOE`) shorter than this are too likely to occur by chance."""
-_MIN_LONG_ID = 6
-"""Ids at least this long are matched anywhere in a line; shorter ones only as a whole token."""
-_MIN_FUZZY_ID = 7
-"""Ids at least this long may also match with OCR slips (partial similarity)."""
-_MIN_NUMERIC_ID = 4
-"""Purely numeric ids shorter than this (`1`, `42`) are never matched: counters look the same."""
-_ID_TOKEN_SPLIT = re.compile(r"[\s:;,#=()\[\]{}]+")
-_ID_SEPARATORS = re.compile(r"[\-./_]")
-_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
-
-
-def _wordlike(token: str) -> bool:
-    if token.isalpha():
-        return True
-    letters = sum(ch.isalpha() for ch in token)
-    return letters > 0 and letters >= sum(ch.isdigit() for ch in token)
-
-
-@dataclass(frozen=True, slots=True)
-class _ReadForms:
-    """A read split into tokens once, in the forms the header word index compares against."""
-
-    raw: tuple[str, ...]
-    folded: tuple[str, ...]
-    wordlike: tuple[bool, ...]
-    compact: str
-
-    @classmethod
-    def of(cls, text: str) -> _ReadForms:
-        raw, folded = normalise.word_forms(text)
-        return cls(tuple(raw), tuple(folded), tuple(t.isalpha() or _wordlike(t) for t in raw), "".join(folded))
-
-
-_NAMES, _INSTITUTIONS, _OTHER = 0, 1, 2
-_FAMILIES = (("names", Label.NAME), ("institutions", Label.INSTITUTION), ("other", Label.PHI_OTHER))
-"""Kinds of worded header values, by priority when one read matches several."""
-
-
-class _WordIndex:
-    """The words of the worded header values (names, institutions, other) in matchable forms.
-
-    Single words match as whole tokens (exactly, after OCR folding, by similarity, or as a
-    truncated first/last token); word sequences (`J DOE`, `GENERAL HOSPITAL`) match exactly
-    as consecutive tokens; run-together forms (`JOHNDOE`) match inside the line. Every entry
-    remembers the kind of value it came from (the lowest kind number wins).
-    """
-
-    def __init__(self, allow: frozenset[str], cutoff: float) -> None:
-        self._allow = allow
-        self._cutoff = cutoff
-        self.singles_raw: dict[str, int] = {}
-        self.singles: dict[str, int] = {}
-        self.seq_raw: dict[str, dict[tuple[str, ...], int]] = {}
-        self.seq: dict[str, dict[tuple[str, ...], int]] = {}
-        self.compacts: dict[str, int] = {}
-        self._choices: list[str] = []
-        self._choice_kinds: list[int] = []
-        self._prefixable: list[tuple[str, int]] = []
-
-    @staticmethod
-    def _put(table: dict, key: object, kind: int) -> None:
-        table[key] = min(kind, table.get(key, kind))
-
-    def add_single(self, word: str, kind: int, exact_only: bool = False) -> None:
-        self._put(self.singles_raw, word, kind)
-        if exact_only:
-            return
-        folded = normalise.alpha_canon(word)
-        self._put(self.singles, folded, kind)
-        if len(folded) >= _MIN_COMPACT and word.isalpha():
-            self._put(self.compacts, folded, kind)
-
-    def add_sequence(self, tokens: Sequence[str], kind: int) -> None:
-        if len(tokens) < 2:
-            return
-        raw = tuple(tokens)
-        folded = tuple(normalise.alpha_canon(t) for t in tokens)
-        self._put(self.seq_raw.setdefault(raw[0], {}), raw, kind)
-        self._put(self.seq.setdefault(folded[0], {}), folded, kind)
-        compact = "".join(folded)
-        if len(compact) >= _MIN_COMPACT:
-            self._put(self.compacts, compact, kind)
-
-    def freeze(self) -> None:
-        """Build the similarity choices once all words are in."""
-        choices: dict[str, int] = {}
-        for word, kind in (*self.singles.items(), *self.compacts.items()):
-            if len(word) >= _MIN_FUZZY_WORD:
-                self._put(choices, word, kind)
-        self._choices = list(choices)
-        self._choice_kinds = list(choices.values())
-        self._prefixable = sorted((w, k) for w, k in self.singles.items() if len(w) >= _MIN_FUZZY_WORD)
-
-    def __bool__(self) -> bool:
-        return bool(self.singles_raw or self.seq_raw)
-
-    @staticmethod
-    def _sequence_kind(tokens: tuple[str, ...], index: dict[str, dict[tuple[str, ...], int]]) -> int | None:
-        best = None
-        for i, token in enumerate(tokens):
-            for seq, kind in index.get(token, {}).items():
-                if tokens[i:i + len(seq)] == seq and (best is None or kind < best):
-                    best = kind
-        return best
-
-    @staticmethod
-    def _lowest(*kinds: int | None) -> int | None:
-        found = [k for k in kinds if k is not None]
-        return min(found) if found else None
-
-    def match(self, read: _ReadForms) -> tuple[int, str] | None:
-        """(kind, 'exact' or 'fuzzy') of the header words shown in the read, else None."""
-        single = self._lowest(*(self.singles_raw.get(t) for t in read.raw))
-        kind = self._lowest(single, self._sequence_kind(read.raw, self.seq_raw))
-        if kind is not None:
-            return kind, "exact"
-        single = self._lowest(*(self.singles.get(f) for f, w in zip(read.folded, read.wordlike, strict=True) if w))
-        compact = self._lowest(*(k for c, k in self.compacts.items() if c in read.compact))
-        kind = self._lowest(single, compact, self._sequence_kind(read.folded, self.seq))
-        if kind is not None:
-            return kind, "fuzzy"
-        candidates = [
-            f for f, raw, w in zip(read.folded, read.raw, read.wordlike, strict=True)
-            if w and len(f) >= _MIN_FUZZY_WORD and raw not in self._allow
-        ]
-        if not candidates:
-            return None
-        if self._choices:
-            for f in candidates:
-                best = process.extractOne(f, self._choices, scorer=fuzz.ratio, score_cutoff=self._cutoff)
-                if best is not None:
-                    return self._choice_kinds[best[2]], "fuzzy"
-        # a word cut off at the image edge: the last token a prefix, the first a suffix
-        first = read.folded[0] if read.folded[0] in candidates else ""
-        last = read.folded[-1] if read.folded[-1] in candidates else ""
-        for word, kind in self._prefixable:
-            if last and 2 * len(last) >= len(word) and word.startswith(last):
-                return kind, "fuzzy"
-            if first and 2 * len(first) >= len(word) and word.endswith(first):
-                return kind, "fuzzy"
-        return None
-
-
-class _IdIndex:
-    """Identifier-like header values, matched without separators and with OCR folding."""
-
-    def __init__(self, cutoff: float, min_match_length: int, allow: frozenset[str]) -> None:
-        self._cutoff = cutoff
-        self._min = min_match_length
-        self._allow = allow
-        self.long: list[tuple[str, str, Label]] = []  # (upper compact, folded, label)
-        self._fuzzy: list[tuple[str, Label]] = []  # long enough to match with slips
-        self.short_raw: dict[str, Label] = {}
-        self.short: dict[str, Label] = {}
-
-    def add(self, value: str, label: Label) -> None:
-        compact = _NOT_ALNUM.sub("", value.upper())
-        folded = normalise.id_canon(value)
-        if len(compact) < self._min or (compact.isdigit() and len(compact) < _MIN_NUMERIC_ID):
-            return
-        if compact.isalpha() and compact in self._allow:
-            return  # an id such as `THYROID` (a procedure code) would mask the annotation
-        if len(compact) >= _MIN_LONG_ID and not compact.isalpha():
-            self.long.append((compact, folded, label))
-            if len(folded) >= _MIN_FUZZY_ID:
-                self._fuzzy.append((folded, label))
-        else:
-            self.short_raw.setdefault(compact, label)
-            self.short.setdefault(folded, label)
-
-    def __bool__(self) -> bool:
-        return bool(self.long or self.short)
-
-    def match(self, text: str) -> tuple[Label, str] | None:
-        """(label, 'exact' or 'fuzzy') of the first id shown in the text, else None."""
-        upper = text.upper()
-        if self.long and any(ch.isdigit() for ch in upper):  # long ids all have digits
-            raw_compact = _NOT_ALNUM.sub("", upper)
-            folded_compact = normalise.id_canon(upper)
-            for compact, folded, label in self.long:
-                if compact in raw_compact:
-                    return label, "exact"
-                if folded in folded_compact:
-                    return label, "fuzzy"
-            if self._fuzzy:
-                # slips: compare each long-enough token (ids are one token, separators allowed)
-                tokens = [normalise.id_canon(t) for t in _ID_TOKEN_SPLIT.split(upper) if len(t) >= _MIN_FUZZY_ID - 2]
-                for folded, label in self._fuzzy:
-                    for token in tokens:
-                        if len(token) >= len(folded) - 2 and fuzz.partial_ratio(
-                            folded, token, score_cutoff=self._cutoff
-                        ):
-                            return label, "fuzzy"
-        if self.short:
-            for token in _ID_TOKEN_SPLIT.split(upper):
-                token = _ID_SEPARATORS.sub("", token)
-                if not token:
-                    continue
-                if token in self.short_raw:
-                    return self.short_raw[token], "exact"
-                label = self.short.get(normalise.id_canon(token))
-                if label is not None:
-                    return label, "fuzzy"
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +71,8 @@ class _Compiled:
         self._allow = allow
         cutoff = config.fuzzy_threshold * 100.0
         self._cache: dict[str, _Outcome] = {}
-        self.words = _WordIndex(allow, cutoff)
-        self.ids = _IdIndex(cutoff, config.min_match_length, allow)
+        self.words = WordIndex(allow, cutoff)
+        self.ids = IdIndex(cutoff, config.min_match_length, allow)
         self.dates: set[tuple[int, int, int]] = set()
         self.date_digits: set[str] = set()
         self.date_digits8: list[str] = []
@@ -293,9 +96,9 @@ class _Compiled:
             if parsed is not None:
                 self.ages.add(parsed)
         for value in context.institutions:
-            self._add_place(value, _INSTITUTIONS)
+            self._add_place(value, INSTITUTIONS)
         for value in context.other:
-            self._add_place(value, _OTHER)
+            self._add_place(value, OTHER)
         self.words.freeze()
         self.date_digits8 = sorted(d for d in self.date_digits if len(d) == 8)
         self.empty = not (self.words or self.ids or self.dates or self.times or self.ages or self.initials)
@@ -314,13 +117,13 @@ class _Compiled:
         for name in names.split_person_name(value):
             for word in (*name.family, *name.given, *name.middle):
                 if word.isalpha() and self._eligible(word):
-                    self.words.add_single(word, _NAMES)
+                    self.words.add_single(word, NAMES)
                 elif word.isalpha() and word in self._allow and self._eligible_length(word):
                     # a surname that is also a clinical word (LONG, HEAD, RAO): shown alone it
                     # is still the name, but only its exact spelling counts
-                    self.words.add_single(word, _NAMES, exact_only=True)
+                    self.words.add_single(word, NAMES, exact_only=True)
         for variant in variants.name_variants(value):
-            self.words.add_sequence(normalise.word_tokens(variant), _NAMES)
+            self.words.add_sequence(normalise.word_tokens(variant), NAMES)
         for name in names.split_person_name(value):
             # `JMD` for John M. Doe: only as a whole read, since initials may spell a setting (`MAS`)
             if name.given and name.family:
@@ -338,8 +141,8 @@ class _Compiled:
         self.words.add_sequence(tokens, kind)
         self.words.add_sequence([t for t in tokens if t not in lexicon.COMMON_WORDS], kind)
         for digits in normalise.numeric_chunks(value.upper()):  # phone numbers, postal codes
-            if len(digits) >= _MIN_LONG_ID:
-                self.ids.add(digits, _FAMILIES[kind][1])
+            if len(digits) >= MIN_LONG_ID:
+                self.ids.add(digits, FAMILIES[kind][1])
 
     def _add_date(self, value: str) -> None:
         ymd = variants.parse_da(value)
@@ -388,14 +191,14 @@ class _Compiled:
         return self._patterns(text, numbers)
 
     def _header(self, text: str, numbers: _Numbers | None) -> _Outcome | None:
-        if self.initials and _NOT_ALNUM.sub("", text.upper()) in self.initials:
+        if self.initials and NOT_ALNUM.sub("", text.upper()) in self.initials:
             return _Outcome(Label.NAME, "header.names~exact")
         if self.words:
-            forms = _ReadForms.of(text)
+            forms = ReadForms.of(text)
             hit = self.words.match(forms) if forms.raw else None
             if hit is not None:
                 kind, how = hit
-                family, label = _FAMILIES[kind]
+                family, label = FAMILIES[kind]
                 return _Outcome(label, f"header.{family}~{how}")
         if self.ids:
             found = self.ids.match(text)

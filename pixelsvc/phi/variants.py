@@ -154,6 +154,9 @@ def date_variants(value: str) -> list[str]:
         f"{d}-{mon}-{y4}", f"{dd}{mon}{y4}", f"{mon} {dd}, {y4}", f"{mon} {d}, {y4}", f"{mon} {dd} {y4}",
         f"{dd}-{mon}-{y2}", f"{dd} {mon} {y2}", f"{full} {d}, {y4}", f"{d} {full} {y4}",
         f"{mm}{dd}{y4}", f"{dd}{mm}{y4}",
+        f"{dd}/{mon}/{y4}", f"{mon}-{dd}-{y4}", f"{y4}{mon}{dd}", f"{mon}. {d}, {y4}", f"{y4}.{m}.{d}",
+        f"{y2}{mm}{dd}", f"{dd}{mm}{y2}", f"{mm}{dd}{y2}", f"{y4} {mon} {d}", f"{d} {full} {y4}",
+        f"{y4}-{m}-{d}",
     ]
     return list(dict.fromkeys(out))
 

@@ -39,6 +39,8 @@ def test_date_variants_parse_back_to_the_same_day() -> None:
     variants = date_variants("19990923")
     assert {"09/23/1999", "23.09.1999", "1999 SEP 23", "23-SEP-99", "SEP 23, 1999", "9/23/1999"} <= set(variants)
     for variant in variants:
+        if variant.isdigit() and len(variant) < 8:
+            continue  # `990923`: matched by its digits against the header only, never as a date pattern
         hits = find_dates(numeric_view(variant))
         assert any(h.same_day((1999, 9, 23)) for h in hits), variant
 

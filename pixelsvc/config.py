@@ -159,6 +159,10 @@ class PhiConfig:
     use_layout: bool = True
     """Use neighbouring reads of the same frame on the same text row: the value to the right of
     a bare `Name:` read takes its label, and a bare `hh:mm` beside a date is a time."""
+    overlap_safe_confidence: float = 0.9
+    """An unknown read that covers the same pixels as a clinical annotation read with at least this
+    confidence (and more than its own) is another, worse reading of that annotation and is kept;
+    1.0 turns this off."""
     layout_gap: float = 3.0
     """Largest horizontal gap, in text-line heights, between two reads that count as one row."""
     text_cache_size: int = 4096
@@ -175,6 +179,7 @@ class PhiConfig:
         _check_range(self, "min_alnum_id_length", 4, 32)
         _check_range(self, "min_alnum_id_digits", 2, 20)
         _check_range(self, "layout_gap", 0.0, 20.0)
+        _check_range(self, "overlap_safe_confidence", 0.5, 1.0)
         _check_range(self, "text_cache_size", 0, 1_000_000)
 
 

@@ -446,6 +446,25 @@ class PhiClassifier:
         and another reading of the same pixels (frames are read in several renderings)."""
         self._pair_rows(reads, outcomes)
         self._spread_overlaps(reads, outcomes)
+        self._prefer_confident_safe(reads, outcomes)
+
+    def _prefer_confident_safe(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
+        """An unknown reading of the same pixels as a confidently read clinical annotation (`EAI`
+        over `HEAD` in another rendering) is that annotation. PHI overlaps were spread first, so a
+        safe read left here shares its pixels with no PHI read."""
+        least = self.config.overlap_safe_confidence
+        safe = [i for i, o in enumerate(outcomes) if o.label is Label.SAFE and reads[i].confidence >= least]
+        if not safe:
+            return
+        rows = _Rows(reads, safe)
+        for i, outcome in enumerate(outcomes):
+            if outcome.label is not Label.UNKNOWN or outcome.rule == "empty":
+                continue
+            box, confidence = reads[i].box, reads[i].confidence
+            for j in rows.near(box):
+                if reads[j].confidence >= confidence and _same_text(box, reads[j].box):
+                    outcomes[i] = _Outcome(Label.SAFE, "layout.overlap")
+                    break
 
     @staticmethod
     def _spread_overlaps(reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:

@@ -157,6 +157,19 @@ def test_value_beside_a_bare_sex_or_age_label(clf: PhiClassifier) -> None:
         assert [(v.label, v.mask) for v in clf.classify(reads, EMPTY, Policy.PHI)][1] == (Label.AGE, True)
 
 
+def test_worse_reading_of_a_confident_annotation_is_kept(clf: PhiClassifier) -> None:
+    """Frames are read in several renderings; `EAI` over a confident `HEAD` is the same text."""
+    safe = TextRead(TextBox(458, 483, 506, 507), "HEAD", 1.0)
+    worse = TextRead(TextBox(467, 487, 501, 502), "EAI", 0.81)
+    assert [v.mask for v in clf.classify([safe, worse], EMPTY, Policy.PHI)] == [False, False]
+    unsure = TextRead(TextBox(458, 483, 506, 507), "HEAD", 0.7)
+    assert [v.mask for v in clf.classify([unsure, worse], EMPTY, Policy.PHI)] == [False, True]
+    name = TextRead(TextBox(467, 487, 501, 502), "Kowalski", 0.95)  # more confident than the safe read
+    assert clf.classify([TextRead(safe.box, "HEAD", 0.9), name], EMPTY, Policy.PHI)[1].mask
+    date = TextRead(TextBox(467, 487, 501, 502), "4 May 1984", 0.5)
+    assert [v.mask for v in clf.classify([safe, date], EMPTY, Policy.PHI)] == [True, True]  # PHI spreads first
+
+
 def test_all_text_masks_clinical_annotations(clf: PhiClassifier) -> None:
     for text in ("W:400 L:40", "5.0 mm", "L"):
         verdict = one(clf, text, policy=Policy.ALL_TEXT)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from pixelsvc.errors import ConfigError
+from pixelsvc.phi.lexicon import DEFAULT_ALLOWLIST
 from pixelsvc.types import Policy
 
 __all__ = [
-    "DEFAULT_ALLOWLIST",
     "BatcherConfig",
     "DetConfig",
     "EngineConfig",
@@ -146,53 +146,13 @@ class RecConfig:
         _check_range(self, "vertical_aspect", 1.0, 10.0)
 
 
-DEFAULT_ALLOWLIST: tuple[str, ...] = (
-    # orientation and laterality
-    "L", "R", "A", "P", "H", "F", "S", "I", "LT", "RT", "AP", "PA", "LAT", "LAO", "RAO", "CRAN", "CAUD",
-    "LEFT", "RIGHT", "ANT", "POST", "SUP", "INF", "MLO", "CC",
-    # acquisition parameters and units
-    "KV", "KVP", "MA", "MAS", "MM", "CM", "HZ", "MHZ", "KHZ", "DB", "FPS", "BPM", "HR", "MS", "SEC", "S",
-    "W", "L", "WW", "WL", "C", "WC", "TI", "TE", "TR", "FA", "ET", "NEX", "FOV", "DFOV", "THK", "SL", "TILT",
-    "MI", "TIS", "TIB", "TIC", "GN", "GAIN", "DR", "DYN", "COMP", "DEPTH", "FR", "ZOOM", "MAP", "PRF", "WF",
-    # series / image counters
-    "SE", "IM", "IMG", "SER", "SERIES", "IMAGE", "SLICE", "LOC", "FRAME",
-    # sequence, technique and body-part words
-    "AX", "AXIAL", "SAG", "SAGITTAL", "COR", "CORONAL", "T1", "T2", "FLAIR", "DWI", "ADC", "STIR", "GRE", "SE",
-    "FSE", "TSE", "EPI", "PD", "MIP", "MPR", "3D", "2D", "CINE", "DOPPLER", "CFM", "PW", "CW", "M", "B",
-    "CHEST", "ABDOMEN", "ABD", "PELVIS", "HEAD", "BRAIN", "NECK", "SPINE", "KNEE", "HIP", "SHOULDER", "LIVER",
-    "KIDNEY", "RENAL", "THYROID", "BREAST", "HEART", "CARDIAC", "LUNG", "BONE", "SOFT", "TISSUE", "GENERAL",
-    "STANDARD", "SCOUT", "LOCALIZER", "CONTRAST", "NON", "WITH", "WITHOUT", "PRE", "POST", "ARTERIAL", "VENOUS",
-    # ultrasound presets, modes and controls
-    "ADV", "RES", "MED", "PEN", "GEN", "HGEN", "HPEN", "HRES", "RS", "THI", "HAR", "HARM", "HARMONIC", "CHI", "CPA",
-    "PDI", "CDI", "CF", "PWR", "POWER", "COLOR", "COLOUR", "VEL", "VELOCITY", "WMF", "FILT", "FILTER", "SV", "ANGLE",
-    "FREQ", "FREQUENCY", "PERSIST", "PERSISTENCE", "RATE", "RANGE", "CRI", "SRI", "XRES", "TGC", "FOCUS", "SECTOR",
-    "WIDTH", "PROBE", "LINEAR", "CONVEX", "PHASED", "MODE", "BMODE", "MMODE", "4D", "SCALE", "BASELINE", "INV",
-    "STEER", "CAL", "VOL", "VOLUME", "AREA", "LENGTH", "DIAM", "DIST", "PSV", "EDV", "RI", "PI", "VTI", "MB", "SCAN",
-    "FUND", "ECHO", "OB", "GYN", "MSK", "VASC", "VASCULAR", "CAROTID", "ARTERY", "VEIN", "AORTA", "SMALL",
-    "PARTS", "PROSTATE", "BLADDER", "GB", "GALLBLADDER", "PANCREAS", "SPLEEN", "UTERUS", "OVARY", "TESTIS",
-    "SCROTUM", "LONG", "TRANS", "TRV", "TRANSVERSE", "LONGITUDINAL", "OBLIQUE", "MID", "UPPER", "LOWER", "MEDIAL",
-    "LATERAL", "PROX", "PROXIMAL", "DISTAL", "MASS", "CYST", "SOLID", "LESION", "NODULE", "FLUID", "NORMAL",
-    "ISTHMUS", "CBD", "D", "FRQ", "OFF", "ON", "SPEED", "MAG", "SPACING", "EFF", "GATE", "FREEZE", "STORE", "PAGE",
-    "OF", "NO", "ECG", "LEAD", "BP", "WT", "HT", "BMI", "FHR", "EFW", "BPD", "HC", "AC", "FL", "CRL", "GA", "EDD",
-    "LMP", "AFI", "NT", "HD", "LOW", "HIGH", "RUN", "STOP",
-    # CT, MR and radiography technique
-    "HELICAL", "SPIRAL", "PITCH", "ROT", "DLP", "CTDI", "CTDIVOL", "MGY", "KERNEL", "RECON", "WINDOW", "LEVEL",
-    "MEDIASTINUM", "DOSE", "MATRIX", "BW", "ETL", "SWI", "TOF", "MRA", "DIXON", "FS", "PHASE", "DELAY", "PORTABLE",
-    "SUPINE", "PRONE", "UPRIGHT", "ERECT", "DECUB", "EXPOSURE", "EI", "DI", "SID", "GRID", "VIEW",
-    # manufacturers and product lines that print their name on images
-    "GE", "HEALTHCARE", "SIEMENS", "HEALTHINEERS", "PHILIPS", "CANON", "TOSHIBA", "HITACHI", "FUJIFILM", "SAMSUNG",
-    "MEDISON", "MINDRAY", "ESAOTE", "HOLOGIC", "CARESTREAM", "AGFA", "KONICA", "MINOLTA", "SHIMADZU", "LOGIQ",
-    "VOLUSON", "VIVID", "EPIQ", "AFFINITI", "ACUSON", "APLIO", "ARIETTA", "SEQUOIA",
-)
-"""Clinical annotation words that stay under every masking policy (case-insensitive)."""
-
-
 @dataclass(frozen=True, slots=True)
 class PhiConfig:
     """How recognised text is classified as PHI."""
 
     allowlist: tuple[str, ...] = DEFAULT_ALLOWLIST
-    """Words (case-insensitive) that are clinical annotations, never PHI on their own."""
+    """Words and phrases (case-insensitive) that are clinical annotations, never PHI on their own;
+    the default is `pixelsvc.phi.lexicon.DEFAULT_ALLOWLIST`."""
     fuzzy_threshold: float = 0.82
     """Minimum similarity (0-1, after OCR-confusion normalisation) for a read to match a
     header value."""
@@ -204,6 +164,10 @@ class PhiConfig:
     unreadable_confidence: float = 0.5
     """Unknown lines read with a mean character confidence below this are treated as PHI
     (fail closed: garbled small text may be a name or ID). 0 turns the rule off."""
+    unknown_min_chars: int = 2
+    """Under the default `phi` policy, unknown text (neither PHI-shaped nor a clinical annotation)
+    is masked when it has at least this many letters or digits; a lone glyph (`K`, `x`) carries no
+    identifier and is mostly a detector's stray mark. Reads with no letters or digits are kept."""
     unreadable_min_chars: int = 4
     """Only lines with at least this many letters or digits count as unreadable text;
     shorter ones are stray glyphs and marks."""
@@ -218,6 +182,10 @@ class PhiConfig:
     use_layout: bool = True
     """Use neighbouring reads of the same frame on the same text row: the value to the right of
     a bare `Name:` read takes its label, and a bare `hh:mm` beside a date is a time."""
+    overlap_safe_confidence: float = 0.9
+    """An unknown read that covers the same pixels as a clinical annotation read with at least this
+    confidence (and more than its own) is another, worse reading of that annotation and is kept;
+    1.0 turns this off."""
     layout_gap: float = 3.0
     """Largest horizontal gap, in text-line heights, between two reads that count as one row."""
     text_cache_size: int = 4096
@@ -230,9 +198,11 @@ class PhiConfig:
         _check_range(self, "min_id_digits", 3, 20)
         _check_range(self, "unreadable_confidence", 0.0, 1.0)
         _check_range(self, "unreadable_min_chars", 1, 64)
+        _check_range(self, "unknown_min_chars", 1, 64)
         _check_range(self, "min_alnum_id_length", 4, 32)
         _check_range(self, "min_alnum_id_digits", 2, 20)
         _check_range(self, "layout_gap", 0.0, 20.0)
+        _check_range(self, "overlap_safe_confidence", 0.5, 1.0)
         _check_range(self, "text_cache_size", 0, 1_000_000)
 
 

@@ -143,9 +143,11 @@ class Policy(enum.StrEnum):
     """What gets masked."""
 
     PHI = "phi"
-    """Mask PHI and unknown text that looks like a name, ID or date (the default)."""
+    """The default, fail closed: mask every line labelled PHI and every line that is not
+    confidently a clinical annotation (unknown text with two or more letters or digits); keep
+    lines that are (`TEXT:SAFE`) and reads with no letters or digits (scale bars, dashes)."""
     ALL_TEXT = "all-text"
-    """Mask every text region that is not on the allowlist."""
+    """Mask every text region with a letter or digit, clinical annotations included."""
     DETECT_ONLY = "detect-only"
     """Report regions, mask nothing."""
 
@@ -158,15 +160,17 @@ class Label(enum.StrEnum):
     TIME = "PHI:TIME"
     ID = "PHI:ID"
     AGE = "PHI:AGE"
+    """An age, or a patient's sex printed with it or after a sex label (`83 M`, `Sex: F`)."""
     INSTITUTION = "PHI:INSTITUTION"
     CONTACT = "PHI:CONTACT"
     """Phone numbers, e-mail addresses, SSN-like numbers, street addresses."""
     PHI_OTHER = "PHI:OTHER"
     """Matches an 'other' header value or follows a PHI label such as ``Name:``."""
     SAFE = "TEXT:SAFE"
-    """On the allowlist of clinical annotation text."""
+    """Confidently a clinical annotation: every token allowlisted, a number or a measurement, and
+    no PHI shape on the line."""
     UNKNOWN = "TEXT:UNKNOWN"
-    """Text that is neither PHI-like nor allowlisted."""
+    """Text that is neither PHI-like nor a clinical annotation: masked by the default policy."""
 
     @property
     def is_phi(self) -> bool:

@@ -2,9 +2,10 @@
 
 A read is one text line; if any part of it is PHI the whole read is. The order of the checks
 is: header values of the series (names, ids, dates, times, ages, institutions, other), then
-patterns that need no header (contact details, dates, times, ages, ids), then PHI labels with
-a value (`Name: ...`), then person-name shapes, then the allowlist of technical annotations.
-What is left is unknown text, which only the all-text policy masks.
+patterns that need no header (contact details, dates, times, ages and sex, ids), then PHI labels
+with a value (`Name: ...`), then person-name shapes, institution and location words, then the
+strict allowlist grammar of clinical annotations. What is left is unknown text, which the
+default policy masks too (fail closed): only text that is confidently a clinical annotation stays.
 
 Header values are compiled once per `PhiContext` into lookup tables and kept in a small LRU,
 and verdicts are remembered per read text, because the same overlay repeats on every frame.
@@ -18,225 +19,31 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
-from pixelsvc.config import PhiConfig
-from pixelsvc.phi import rules
+from pixelsvc.phi import dates, labels, lexicon, names, normalise, patterns, safe_text, variants
+from pixelsvc.phi.header_index import (
+    FAMILIES,
+    INSTITUTIONS,
+    MIN_LONG_ID,
+    NAMES,
+    NOT_ALNUM,
+    OTHER,
+    IdIndex,
+    ReadForms,
+    WordIndex,
+)
 from pixelsvc.types import Label, PhiContext, Policy, TextBox, TextRead, Verdict
+
+if TYPE_CHECKING:  # config imports the lexicon from this package: no import cycle at run time
+    from pixelsvc.config import PhiConfig
 
 __all__ = ["PhiClassifier"]
 
 _MAX_CONTEXTS = 32
 """Compiled header contexts kept (one per series in flight is plenty)."""
-_MIN_FUZZY_WORD = 4
-"""Words shorter than this are only matched exactly: one OCR slip in a 3-letter word is a new word."""
-_MIN_COMPACT = 6
-"""Run-together forms (`JOHNDOE`) shorter than this are too likely to occur by chance."""
-_MIN_LONG_ID = 6
-"""Ids at least this long are matched anywhere in a line; shorter ones only as a whole token."""
-_MIN_FUZZY_ID = 7
-"""Ids at least this long may also match with OCR slips (partial similarity)."""
-_MIN_NUMERIC_ID = 4
-"""Purely numeric ids shorter than this (`1`, `42`) are never matched: counters look the same."""
-_ID_TOKEN_SPLIT = re.compile(r"[\s:;,#=()\[\]{}]+")
-_ID_SEPARATORS = re.compile(r"[\-./_]")
-_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
-
-
-def _wordlike(token: str) -> bool:
-    if token.isalpha():
-        return True
-    letters = sum(ch.isalpha() for ch in token)
-    return letters > 0 and letters >= sum(ch.isdigit() for ch in token)
-
-
-@dataclass(frozen=True, slots=True)
-class _ReadForms:
-    """A read split into tokens once, in the forms the header word index compares against."""
-
-    raw: tuple[str, ...]
-    folded: tuple[str, ...]
-    wordlike: tuple[bool, ...]
-    compact: str
-
-    @classmethod
-    def of(cls, text: str) -> _ReadForms:
-        raw, folded = rules.word_forms(text)
-        return cls(tuple(raw), tuple(folded), tuple(t.isalpha() or _wordlike(t) for t in raw), "".join(folded))
-
-
-_NAMES, _INSTITUTIONS, _OTHER = 0, 1, 2
-_FAMILIES = (("names", Label.NAME), ("institutions", Label.INSTITUTION), ("other", Label.PHI_OTHER))
-"""Kinds of worded header values, by priority when one read matches several."""
-
-
-class _WordIndex:
-    """The words of the worded header values (names, institutions, other) in matchable forms.
-
-    Single words match as whole tokens (exactly, after OCR folding, by similarity, or as a
-    truncated first/last token); word sequences (`J DOE`, `GENERAL HOSPITAL`) match exactly
-    as consecutive tokens; run-together forms (`JOHNDOE`) match inside the line. Every entry
-    remembers the kind of value it came from (the lowest kind number wins).
-    """
-
-    def __init__(self, allow: frozenset[str], cutoff: float) -> None:
-        self._allow = allow
-        self._cutoff = cutoff
-        self.singles_raw: dict[str, int] = {}
-        self.singles: dict[str, int] = {}
-        self.seq_raw: dict[str, dict[tuple[str, ...], int]] = {}
-        self.seq: dict[str, dict[tuple[str, ...], int]] = {}
-        self.compacts: dict[str, int] = {}
-        self._choices: list[str] = []
-        self._choice_kinds: list[int] = []
-        self._prefixable: list[tuple[str, int]] = []
-
-    @staticmethod
-    def _put(table: dict, key: object, kind: int) -> None:
-        table[key] = min(kind, table.get(key, kind))
-
-    def add_single(self, word: str, kind: int, exact_only: bool = False) -> None:
-        self._put(self.singles_raw, word, kind)
-        if exact_only:
-            return
-        folded = rules.alpha_canon(word)
-        self._put(self.singles, folded, kind)
-        if len(folded) >= _MIN_COMPACT and word.isalpha():
-            self._put(self.compacts, folded, kind)
-
-    def add_sequence(self, tokens: Sequence[str], kind: int) -> None:
-        if len(tokens) < 2:
-            return
-        raw = tuple(tokens)
-        folded = tuple(rules.alpha_canon(t) for t in tokens)
-        self._put(self.seq_raw.setdefault(raw[0], {}), raw, kind)
-        self._put(self.seq.setdefault(folded[0], {}), folded, kind)
-        compact = "".join(folded)
-        if len(compact) >= _MIN_COMPACT:
-            self._put(self.compacts, compact, kind)
-
-    def freeze(self) -> None:
-        """Build the similarity choices once all words are in."""
-        choices: dict[str, int] = {}
-        for word, kind in (*self.singles.items(), *self.compacts.items()):
-            if len(word) >= _MIN_FUZZY_WORD:
-                self._put(choices, word, kind)
-        self._choices = list(choices)
-        self._choice_kinds = list(choices.values())
-        self._prefixable = sorted((w, k) for w, k in self.singles.items() if len(w) >= _MIN_FUZZY_WORD)
-
-    def __bool__(self) -> bool:
-        return bool(self.singles_raw or self.seq_raw)
-
-    @staticmethod
-    def _sequence_kind(tokens: tuple[str, ...], index: dict[str, dict[tuple[str, ...], int]]) -> int | None:
-        best = None
-        for i, token in enumerate(tokens):
-            for seq, kind in index.get(token, {}).items():
-                if tokens[i:i + len(seq)] == seq and (best is None or kind < best):
-                    best = kind
-        return best
-
-    @staticmethod
-    def _lowest(*kinds: int | None) -> int | None:
-        found = [k for k in kinds if k is not None]
-        return min(found) if found else None
-
-    def match(self, read: _ReadForms) -> tuple[int, str] | None:
-        """(kind, 'exact' or 'fuzzy') of the header words shown in the read, else None."""
-        single = self._lowest(*(self.singles_raw.get(t) for t in read.raw))
-        kind = self._lowest(single, self._sequence_kind(read.raw, self.seq_raw))
-        if kind is not None:
-            return kind, "exact"
-        single = self._lowest(*(self.singles.get(f) for f, w in zip(read.folded, read.wordlike, strict=True) if w))
-        compact = self._lowest(*(k for c, k in self.compacts.items() if c in read.compact))
-        kind = self._lowest(single, compact, self._sequence_kind(read.folded, self.seq))
-        if kind is not None:
-            return kind, "fuzzy"
-        candidates = [
-            f for f, raw, w in zip(read.folded, read.raw, read.wordlike, strict=True)
-            if w and len(f) >= _MIN_FUZZY_WORD and raw not in self._allow
-        ]
-        if not candidates:
-            return None
-        if self._choices:
-            for f in candidates:
-                best = process.extractOne(f, self._choices, scorer=fuzz.ratio, score_cutoff=self._cutoff)
-                if best is not None:
-                    return self._choice_kinds[best[2]], "fuzzy"
-        # a word cut off at the image edge: the last token a prefix, the first a suffix
-        first = read.folded[0] if read.folded[0] in candidates else ""
-        last = read.folded[-1] if read.folded[-1] in candidates else ""
-        for word, kind in self._prefixable:
-            if last and 2 * len(last) >= len(word) and word.startswith(last):
-                return kind, "fuzzy"
-            if first and 2 * len(first) >= len(word) and word.endswith(first):
-                return kind, "fuzzy"
-        return None
-
-
-class _IdIndex:
-    """Identifier-like header values, matched without separators and with OCR folding."""
-
-    def __init__(self, cutoff: float, min_match_length: int, allow: frozenset[str]) -> None:
-        self._cutoff = cutoff
-        self._min = min_match_length
-        self._allow = allow
-        self.long: list[tuple[str, str, Label]] = []  # (upper compact, folded, label)
-        self._fuzzy: list[tuple[str, Label]] = []  # long enough to match with slips
-        self.short_raw: dict[str, Label] = {}
-        self.short: dict[str, Label] = {}
-
-    def add(self, value: str, label: Label) -> None:
-        compact = _NOT_ALNUM.sub("", value.upper())
-        folded = rules.id_canon(value)
-        if len(compact) < self._min or (compact.isdigit() and len(compact) < _MIN_NUMERIC_ID):
-            return
-        if compact.isalpha() and compact in self._allow:
-            return  # an id such as `THYROID` (a procedure code) would mask the annotation
-        if len(compact) >= _MIN_LONG_ID and not compact.isalpha():
-            self.long.append((compact, folded, label))
-            if len(folded) >= _MIN_FUZZY_ID:
-                self._fuzzy.append((folded, label))
-        else:
-            self.short_raw.setdefault(compact, label)
-            self.short.setdefault(folded, label)
-
-    def __bool__(self) -> bool:
-        return bool(self.long or self.short)
-
-    def match(self, text: str) -> tuple[Label, str] | None:
-        """(label, 'exact' or 'fuzzy') of the first id shown in the text, else None."""
-        upper = text.upper()
-        if self.long and any(ch.isdigit() for ch in upper):  # long ids all have digits
-            raw_compact = _NOT_ALNUM.sub("", upper)
-            folded_compact = rules.id_canon(upper)
-            for compact, folded, label in self.long:
-                if compact in raw_compact:
-                    return label, "exact"
-                if folded in folded_compact:
-                    return label, "fuzzy"
-            if self._fuzzy:
-                # slips: compare each long-enough token (ids are one token, separators allowed)
-                tokens = [rules.id_canon(t) for t in _ID_TOKEN_SPLIT.split(upper) if len(t) >= _MIN_FUZZY_ID - 2]
-                for folded, label in self._fuzzy:
-                    for token in tokens:
-                        if len(token) >= len(folded) - 2 and fuzz.partial_ratio(
-                            folded, token, score_cutoff=self._cutoff
-                        ):
-                            return label, "fuzzy"
-        if self.short:
-            for token in _ID_TOKEN_SPLIT.split(upper):
-                token = _ID_SEPARATORS.sub("", token)
-                if not token:
-                    continue
-                if token in self.short_raw:
-                    return self.short_raw[token], "exact"
-                label = self.short.get(rules.id_canon(token))
-                if label is not None:
-                    return label, "fuzzy"
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +52,7 @@ class _Outcome:
 
     label: Label
     rule: str
-    pending: rules.LabelHit | None = None
+    pending: labels.LabelHit | None = None
     """A label with no value on this read (`Name:`): its value may be the next read on the row."""
     bare_time: bool = False
     """An `hh:mm` that is a time of day only when a date is beside it."""
@@ -264,14 +71,15 @@ class _Compiled:
         self._allow = allow
         cutoff = config.fuzzy_threshold * 100.0
         self._cache: dict[str, _Outcome] = {}
-        self.words = _WordIndex(allow, cutoff)
-        self.ids = _IdIndex(cutoff, config.min_match_length, allow)
+        self.words = WordIndex(allow, cutoff)
+        self.ids = IdIndex(cutoff, config.min_match_length, allow)
         self.dates: set[tuple[int, int, int]] = set()
         self.date_digits: set[str] = set()
         self.date_digits8: list[str] = []
         self.times: set[tuple[int, int, int | None]] = set()
         self.time_digits: set[str] = set()
         self.ages: set[tuple[int, str]] = set()
+        self.initials: set[str] = set()
         self._cutoff = cutoff
         for value in context.names:
             self._add_name(value)
@@ -284,59 +92,64 @@ class _Compiled:
         for value in context.dates:
             self._add_time(value, from_datetime=True)
         for value in context.ages:
-            parsed = rules.parse_as(value)
+            parsed = variants.parse_as(value)
             if parsed is not None:
                 self.ages.add(parsed)
         for value in context.institutions:
-            self._add_place(value, _INSTITUTIONS)
+            self._add_place(value, INSTITUTIONS)
         for value in context.other:
-            self._add_place(value, _OTHER)
+            self._add_place(value, OTHER)
         self.words.freeze()
         self.date_digits8 = sorted(d for d in self.date_digits if len(d) == 8)
-        self.empty = not (self.words or self.ids or self.dates or self.times or self.ages)
+        self.empty = not (self.words or self.ids or self.dates or self.times or self.ages or self.initials)
 
     # --- building -------------------------------------------------------------------
 
     def _eligible_length(self, word: str) -> bool:
-        return (len(word) >= self._config.min_match_length and word not in rules.NAME_TITLES
-                and word not in rules.COMMON_WORDS)
+        return (len(word) >= self._config.min_match_length and word not in lexicon.NAME_TITLES
+                and word not in lexicon.COMMON_WORDS)
 
     def _eligible(self, word: str) -> bool:
         return (len(word) >= self._config.min_match_length and word not in self._allow
-                and word not in rules.NAME_TITLES and word not in rules.COMMON_WORDS)
+                and word not in lexicon.NAME_TITLES and word not in lexicon.COMMON_WORDS)
 
     def _add_name(self, value: str) -> None:
-        for name in rules.split_person_name(value):
+        for name in names.split_person_name(value):
             for word in (*name.family, *name.given, *name.middle):
                 if word.isalpha() and self._eligible(word):
-                    self.words.add_single(word, _NAMES)
+                    self.words.add_single(word, NAMES)
                 elif word.isalpha() and word in self._allow and self._eligible_length(word):
                     # a surname that is also a clinical word (LONG, HEAD, RAO): shown alone it
                     # is still the name, but only its exact spelling counts
-                    self.words.add_single(word, _NAMES, exact_only=True)
-        for variant in rules.name_variants(value):
-            self.words.add_sequence(rules.word_tokens(variant), _NAMES)
-
+                    self.words.add_single(word, NAMES, exact_only=True)
+        for variant in variants.name_variants(value):
+            self.words.add_sequence(normalise.word_tokens(variant), NAMES)
+        for name in names.split_person_name(value):
+            # `JMD` for John M. Doe: only as a whole read, since initials may spell a setting (`MAS`)
+            if name.given and name.family:
+                letters = [t[0] for t in (*name.given, *name.middle, *name.family)]
+                if len(letters) >= 3:
+                    self.initials.add("".join(letters))
     def _add_place(self, value: str, kind: int) -> None:
-        tokens = rules.word_tokens(value)
+        tokens = normalise.word_tokens(value)
         for word in tokens:
             if word.isdigit():
                 if len(word) >= 5:
                     self.words.add_single(word, kind)
-            elif self._eligible(word) and word not in rules.GENERIC_PLACE_WORDS:
+            elif self._eligible(word) and word not in lexicon.GENERIC_PLACE_WORDS:
                 self.words.add_single(word, kind)
         self.words.add_sequence(tokens, kind)
-        self.words.add_sequence([t for t in tokens if t not in rules.COMMON_WORDS], kind)
-        for digits in rules.numeric_chunks(value.upper()):  # phone numbers, postal codes
-            if len(digits) >= _MIN_LONG_ID:
-                self.ids.add(digits, _FAMILIES[kind][1])
+        self.words.add_sequence([t for t in tokens if t not in lexicon.COMMON_WORDS], kind)
+        for digits in normalise.numeric_chunks(value.upper()):  # phone numbers, postal codes
+            if len(digits) >= MIN_LONG_ID:
+                self.ids.add(digits, FAMILIES[kind][1])
 
     def _add_date(self, value: str) -> None:
-        ymd = rules.parse_da(value)
+        ymd = variants.parse_da(value)
         if ymd is None:
             return
         self.dates.add(ymd)
-        for variant in rules.date_variants(value):
+        for variant in variants.date_variants(value):
             if not any(ch.isalpha() for ch in variant):
                 digits = re.sub(r"\D", "", variant)
                 if len(digits) >= 6:
@@ -345,7 +158,7 @@ class _Compiled:
     def _add_time(self, value: str, from_datetime: bool = False) -> None:
         if from_datetime and not re.match(r"\s*\d{12}", value):
             return  # a DA value, or a DT without a time: `20010101` is not 20:01:01
-        hms = rules.parse_tm(value)
+        hms = variants.parse_tm(value)
         if hms is None:
             return
         self.times.add(hms)
@@ -378,12 +191,14 @@ class _Compiled:
         return self._patterns(text, numbers)
 
     def _header(self, text: str, numbers: _Numbers | None) -> _Outcome | None:
+        if self.initials and NOT_ALNUM.sub("", text.upper()) in self.initials:
+            return _Outcome(Label.NAME, "header.names~exact")
         if self.words:
-            forms = _ReadForms.of(text)
+            forms = ReadForms.of(text)
             hit = self.words.match(forms) if forms.raw else None
             if hit is not None:
                 kind, how = hit
-                family, label = _FAMILIES[kind]
+                family, label = FAMILIES[kind]
                 return _Outcome(label, f"header.{family}~{how}")
         if self.ids:
             found = self.ids.match(text)
@@ -418,31 +233,42 @@ class _Compiled:
 
     def _patterns(self, text: str, numbers: _Numbers | None) -> _Outcome:
         config, allow = self._config, self._allow
-        if rules.has_contact(numbers.view if numbers is not None else text.upper(), allow):
+        if patterns.has_contact(numbers.view if numbers is not None else text.upper(), allow):
             return _Outcome(Label.CONTACT, "pattern.contact")
         bare_time = False
         if numbers is not None:
             if numbers.dates:
                 return _Outcome(Label.DATE, "pattern.date")
-            if any(t.strong for t in numbers.times):
+            if " " in numbers.view and dates.find_dates("".join(numbers.view.split())):
+                return _Outcome(Label.DATE, "pattern.date")  # OCR put spaces inside the date
+            if any(t.strong for t in numbers.times) or dates.is_clock_time(numbers.view):
                 return _Outcome(Label.TIME, "pattern.time")
             bare_time = bool(numbers.times)
             if any(a.explicit for a in numbers.ages):
                 return _Outcome(Label.AGE, "pattern.age")
+            if patterns.has_demographics(text):
+                return _Outcome(Label.AGE, "pattern.age_sex")
             # ids on the text as read: folding `S2000` into `52000` would make model names ids
-            if rules.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
+            if patterns.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
                                   config.min_alnum_id_digits, allow):
                 return _Outcome(Label.ID, "pattern.id")
-        label_hit = rules.find_label(text, allow)
+        label_hit = labels.find_label(text, allow)
         if label_hit is not None and label_hit.value.strip():
             return _Outcome(label_hit.label, f"label.{label_hit.name}")
-        if rules.has_name_shape(text, allow):
+        if names.has_name_shape(text, allow):
             return _Outcome(Label.NAME, "pattern.name_shape")
-        if config.name_heuristic and rules.looks_like_person(text, allow):
+        if config.name_heuristic and names.looks_like_person(text, allow):
             return _Outcome(Label.NAME, "pattern.name_like")
+        if numbers is None and patterns.has_demographics(text):
+            return _Outcome(Label.AGE, "pattern.age_sex")  # `Sex: F`
+        raw, folded = normalise.word_forms(text)
+        if patterns.has_institution_word(folded):
+            return _Outcome(Label.INSTITUTION, "pattern.institution")
+        if numbers is not None and patterns.has_location(folded, raw):
+            return _Outcome(Label.PHI_OTHER, "pattern.location")
         if label_hit is not None:
             return _Outcome(Label.UNKNOWN, "none", pending=label_hit)
-        if rules.is_safe_text(text, allow):
+        if safe_text.is_safe_text(text, allow):
             return _Outcome(Label.SAFE, "allowlist", bare_time=True) if bare_time else _SAFE
         return _Outcome(Label.UNKNOWN, "none", bare_time=True) if bare_time else _NONE
 
@@ -453,34 +279,34 @@ class _Numbers:
     __slots__ = ("_ages", "_chunks", "_dates", "_times", "view")
 
     def __init__(self, text: str) -> None:
-        self.view = rules.numeric_view(text)
-        self._dates: list[rules.DateHit] | None = None
-        self._times: list[rules.TimeHit] | None = None
-        self._ages: list[rules.AgeHit] | None = None
+        self.view = normalise.numeric_view(text)
+        self._dates: list[dates.DateHit] | None = None
+        self._times: list[dates.TimeHit] | None = None
+        self._ages: list[patterns.AgeHit] | None = None
         self._chunks: list[str] | None = None
 
     @property
-    def dates(self) -> list[rules.DateHit]:
+    def dates(self) -> list[dates.DateHit]:
         if self._dates is None:
-            self._dates = rules.find_dates(self.view)
+            self._dates = dates.find_dates(self.view)
         return self._dates
 
     @property
-    def times(self) -> list[rules.TimeHit]:
+    def times(self) -> list[dates.TimeHit]:
         if self._times is None:
-            self._times = rules.find_times(self.view)
+            self._times = dates.find_times(self.view)
         return self._times
 
     @property
-    def ages(self) -> list[rules.AgeHit]:
+    def ages(self) -> list[patterns.AgeHit]:
         if self._ages is None:
-            self._ages = rules.find_ages(self.view)
+            self._ages = patterns.find_ages(self.view)
         return self._ages
 
     @property
     def chunks(self) -> list[str]:
         if self._chunks is None:
-            self._chunks = rules.numeric_chunks(self.view)
+            self._chunks = normalise.numeric_chunks(self.view)
         return self._chunks
 
 
@@ -521,12 +347,19 @@ class _Rows:
         return self._items[lo:hi]
 
 
-def _mask(policy: Policy, label: Label) -> bool:
+def _mask(policy: Policy, label: Label, characters: int, unknown_min_chars: int) -> bool:
+    """The default policy fails closed: PHI and every line not confidently a clinical annotation
+    is masked; a read with no letters or digits (scale bars, dashes) and a lone glyph of unknown
+    text are kept. `all-text` masks every read with a letter or digit."""
     if policy is Policy.PHI:
-        return label.is_phi
+        return label.is_phi or (label is Label.UNKNOWN and characters >= unknown_min_chars)
     if policy is Policy.ALL_TEXT:
-        return label is not Label.SAFE
+        return characters > 0
     return False
+
+
+def _characters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
 
 
 class PhiClassifier:
@@ -566,8 +399,10 @@ class PhiClassifier:
         if self.config.use_layout and len(reads) > 1:
             self._apply_layout(reads, outcomes)
         self._fail_closed_on_unreadable(reads, outcomes)
+        least = self.config.unknown_min_chars
         return [
-            Verdict(read, outcome.label, _mask(policy, outcome.label), outcome.rule)
+            Verdict(read, outcome.label, _mask(policy, outcome.label, _characters(read.text or ""), least),
+                    outcome.rule)
             for read, outcome in zip(reads, outcomes, strict=True)
         ]
 
@@ -611,6 +446,25 @@ class PhiClassifier:
         and another reading of the same pixels (frames are read in several renderings)."""
         self._pair_rows(reads, outcomes)
         self._spread_overlaps(reads, outcomes)
+        self._prefer_confident_safe(reads, outcomes)
+
+    def _prefer_confident_safe(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
+        """An unknown reading of the same pixels as a confidently read clinical annotation (`EAI`
+        over `HEAD` in another rendering) is that annotation. PHI overlaps were spread first, so a
+        safe read left here shares its pixels with no PHI read."""
+        least = self.config.overlap_safe_confidence
+        safe = [i for i, o in enumerate(outcomes) if o.label is Label.SAFE and reads[i].confidence >= least]
+        if not safe:
+            return
+        rows = _Rows(reads, safe)
+        for i, outcome in enumerate(outcomes):
+            if outcome.label is not Label.UNKNOWN or outcome.rule == "empty":
+                continue
+            box, confidence = reads[i].box, reads[i].confidence
+            for j in rows.near(box):
+                if reads[j].confidence >= confidence and _same_text(box, reads[j].box):
+                    outcomes[i] = _Outcome(Label.SAFE, "layout.overlap")
+                    break
 
     @staticmethod
     def _spread_overlaps(reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
@@ -662,6 +516,7 @@ class PhiClassifier:
                 if best_gap is None or dx < best_gap:
                     best, best_gap = j, dx
             hit = outcomes[i].pending
-            if best is not None and hit is not None and rules.label_value_ok(hit.label, reads[best].text or "",
-                                                                             self._allow):
+            # the value beside a bare label is PHI whatever it reads as (a surname may be `Long`)
+            if best is not None and hit is not None and labels.label_value_ok(hit.label, reads[best].text or "",
+                                                                             frozenset()):
                 outcomes[best] = _Outcome(hit.label, f"label.{hit.name}")

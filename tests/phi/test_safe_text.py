@@ -1,0 +1,26 @@
+"""The token grammar of safe clinical annotation text."""
+
+from __future__ import annotations
+
+import pytest
+
+from pixelsvc.phi.lexicon import DEFAULT_ALLOWLIST
+from pixelsvc.phi.safe_text import is_safe_text, safe_piece
+
+ALLOW = frozenset(DEFAULT_ALLOWLIST)
+
+
+@pytest.mark.parametrize("text", ["TIS0.0 MI 0.6", "Se: 3/2", "W:400 L:40", "5.0 mm", "120 kV", "L12-5", "512x512"])
+def test_safe_lines(text: str) -> None:
+    assert is_safe_text(text, ALLOW)
+
+
+@pytest.mark.parametrize("text", ["John", "J0HN 12", "---", ""])
+def test_unsafe_lines(text: str) -> None:
+    assert not is_safe_text(text, ALLOW)
+
+
+def test_safe_piece_units_and_folded_words() -> None:
+    assert safe_piece("180MM", ALLOW)
+    assert safe_piece("TLB", ALLOW)  # TIB read with an l
+    assert not safe_piece("DOE", ALLOW)

@@ -187,6 +187,7 @@ def _redact(args: argparse.Namespace) -> int:
         summary = run_batch(redactor, inputs, report=report, workers=workers, resume=args.resume,
                             progress=None if args.no_progress else sys.stderr)
     finally:
+        redactor.close()
         if report:
             report.close()
         if isinstance(backend, RemoteBackend):

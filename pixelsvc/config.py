@@ -331,8 +331,18 @@ class DecodeLimits:
     at once while the pixel step and the encoder work on them."""
     max_inflated_bytes: int = 256 * _MIB
     """Most bytes a Deflated Explicit VR Little Endian dataset may inflate to."""
+    decode_in_child: bool = True
+    """Decode pixel data in a child process (`pixelsvc.client.isolate`), so that a codec crash,
+    hang or runaway allocation fails that file only."""
+    decode_memory_bytes: int = 3 * 1024 * _MIB
+    """Address-space limit (RLIMIT_AS) of a decoder child: more than max_file_decoded_bytes plus the
+    child's own ~0.5 GB of libraries."""
+    decode_timeout_s: float = 120.0
+    """Longest a decoder child may take for one file before it is stopped and the file fails."""
 
     def __post_init__(self) -> None:
+        _check_range(self, "decode_memory_bytes", 256 * _MIB, 1 << 44)
+        _check_range(self, "decode_timeout_s", 1.0, 86_400.0)
         _check_range(self, "max_frame_decoded_bytes", 1024, 1 << 40)
         _check_range(self, "max_file_decoded_bytes", 1024, 1 << 40)
         _check_range(self, "max_inflated_bytes", 1024, 1 << 40)

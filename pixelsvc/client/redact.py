@@ -30,6 +30,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
 from pixelsvc.client.headers import HeaderDeidentifier, text_value
+from pixelsvc.client.isolate import DecodeWorkers
 from pixelsvc.config import DecodeLimits
 from pixelsvc.dicom.accounting import PixelAccount, account_pixel_data
 from pixelsvc.dicom.decode import frame_info, iter_frames, phi_context, read_dataset
@@ -215,12 +216,19 @@ class FileRedactor:
                  limits: DecodeLimits | None = None) -> None:
         self.backend = backend
         self.limits = limits or DecodeLimits()
+        self._decoders = DecodeWorkers(self.limits, max_frame_pixels=max_frame_pixels) \
+            if self.limits.decode_in_child else None
         self.deidentifier = deidentifier
         self.out_dir = out_dir
         self.policy = Policy(policy)
         self.max_frame_pixels = max_frame_pixels
         self._claims: dict[Path, Path] = {}
         self._claims_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop the decoder child processes."""
+        if self._decoders is not None:
+            self._decoders.close()
 
     def output_path(self, ds: Dataset, instance_uid: str | None = None) -> Path:
         """Where `ds` goes: derived from the key, so it is known before any pixel is decoded."""
@@ -270,7 +278,7 @@ class FileRedactor:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would block or never end
             raise RedactError("input is not a regular file (a FIFO, socket or device); it was not read")
         with clock("read"):
-            ds = read_dataset(path)
+            ds = read_dataset(path, max_inflated_bytes=self.limits.max_inflated_bytes)
         reason = _exclusion_reason(ds)
         if reason:
             outcome.status, outcome.error = "excluded", reason
@@ -289,7 +297,10 @@ class FileRedactor:
             info = frame_info(ds, max_frame_pixels=self.max_frame_pixels)
             account = account_pixel_data(ds, info, self.limits)  # before any decoder allocates
             outcome.account = account if account.notes else None
-            frames = list(iter_frames(ds, "client", max_frame_pixels=self.max_frame_pixels))
+            if self._decoders is not None:  # a child process: a codec crash or hang fails this file only
+                frames = self._decoders.decode(ds)
+            else:
+                frames = list(iter_frames(ds, "client", max_frame_pixels=self.max_frame_pixels))
             context = phi_context(ds)  # taken before the header is cleaned
         outcome.frames = len(frames)
         with clock("pixel_step"):

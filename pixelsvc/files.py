@@ -76,6 +76,7 @@ def make_private_dirs(root: Path, folder: Path, mode: int = 0o700) -> None:
         OSError: a level is a symbolic link or not a folder, or cannot be created.
     """
     relative = folder.relative_to(root)
+    root.mkdir(mode=mode, parents=True, exist_ok=True)
     current = root
     for part in relative.parts:
         current = current / part

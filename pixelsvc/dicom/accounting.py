@@ -43,6 +43,10 @@ _J2K = frozenset({"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91", "1.2.840.1
                   "1.2.840.10008.1.2.4.203"})
 _RLE = "1.2.840.10008.1.2.5"
 _DEFLATED_FRAME = "1.2.840.10008.1.2.8.1"
+_NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2",
+                              "1.2.840.10008.1.2.1.99"})
+"""Implicit / explicit VR little endian, explicit big endian, deflated explicit little endian; every
+other syntax carries encapsulated frames (a syntax newer than pydicom included)."""
 _PIXEL_TAGS = {"PixelData": 0x7FE00010, "FloatPixelData": 0x7FE00008, "DoubleFloatPixelData": 0x7FE00009}
 
 
@@ -78,7 +82,7 @@ def account_pixel_data(ds: pydicom.Dataset, info: FrameInfo, limits: DecodeLimit
     """
     _check_limits(info, limits)
     element = ds[_PIXEL_TAGS[info.pixel_keyword]]
-    if not getattr(element, "is_undefined_length", False) and not _is_encapsulated(info):
+    if info.transfer_syntax_uid in _NATIVE_SYNTAXES:
         return _account_native(ds, element, info)
     return _account_encapsulated(ds, element, info)
 
@@ -96,13 +100,6 @@ def _check_limits(info: FrameInfo, limits: DecodeLimits) -> None:
             f"{info.number_of_frames} decoded frames of {frame} bytes take {total} bytes, more than "
             f"max_file_decoded_bytes = {limits.max_file_decoded_bytes}; raise PIXELSVC_MAX_FILE_DECODED_BYTES "
             "to accept it")
-
-
-def _is_encapsulated(info: FrameInfo) -> bool:
-    try:
-        return UID(info.transfer_syntax_uid).is_encapsulated
-    except ValueError:
-        return False
 
 
 def _native_bytes(info: FrameInfo) -> int:

@@ -253,8 +253,10 @@ def _check_last_element(ds: pydicom.Dataset) -> None:
     value = getattr(last, "value", None)
     if isinstance(value, (bytes, bytearray)) and length not in (None, 0xFFFFFFFF) and len(value) < length:
         tag = BaseTag(last.tag)
+        # an unknown tag may be read from garbage bytes (text after the dataset): never quote it
+        name = _tag_name(tag) if keyword_for_tag(tag) else "(an unknown or private element)"
         raise DecodeError(
-            f"input file is truncated: element {_tag_name(tag)} should hold {length} bytes but the file "
+            f"input file is truncated: element {name} should hold {length} bytes but the file "
             f"ends after {len(value)}; check that the whole file was transferred"
         )
 

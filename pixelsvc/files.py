@@ -8,6 +8,7 @@ the temporary file and leaves an existing target untouched.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
@@ -86,8 +87,8 @@ def make_private_dirs(root: Path, folder: Path, mode: int = 0o700) -> None:
         except FileExistsError:
             info = os.lstat(current)
             if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-                raise OSError(f"an output folder level ({part!r} below the output folder) is a symbolic link "
-                              "or not a folder; refusing to write through it") from None
+                raise OSError(errno.ELOOP, "an output folder level is a symbolic link or not a folder; refusing to "
+                                           "write through it") from None
 
 
 def remove_stale_parts(root: Path) -> int:

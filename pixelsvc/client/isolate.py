@@ -18,6 +18,7 @@ import multiprocessing
 import queue
 import resource
 import signal
+import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -55,15 +56,21 @@ class DecodeWorkers:
             child = self._idle.get_nowait()
         except queue.Empty:
             child = self._start()
+        frames: list[Frame] = []
+        deadline = time.monotonic() + self.limits.decode_timeout_s
         try:
             child.conn.send_bytes(blob)
             del blob
-            if not child.conn.poll(self.limits.decode_timeout_s):
-                self._stop(child)
-                raise DecodeError(f"decoding the pixel data took longer than decode_timeout_s = "
-                                  f"{self.limits.decode_timeout_s} s; the decoder process was stopped")
-            kind, value = child.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+            while True:  # one message per frame: neither side ever holds a pickled copy of every frame
+                if not child.conn.poll(max(0.0, deadline - time.monotonic())):
+                    self._stop(child)
+                    raise DecodeError(f"decoding the pixel data took longer than decode_timeout_s = "
+                                      f"{self.limits.decode_timeout_s} s; the decoder process was stopped")
+                kind, value = child.conn.recv()
+                if kind != "frame":
+                    break
+                frames.append(value)
+        except (EOFError, OSError):
             child.process.join(5)
             code = child.process.exitcode
             self._stop(child)
@@ -71,8 +78,8 @@ class DecodeWorkers:
             raise DecodeError(f"the decoder process died while decoding the pixel data ({how}): a codec crashed "
                               f"or passed decode_memory_bytes = {self.limits.decode_memory_bytes}") from None
         self._idle.put(child)
-        if kind == "frames":
-            return value
+        if kind == "done":
+            return frames
         if kind == "memory":
             raise DecodeError(f"decoding the pixel data needs more than decode_memory_bytes = "
                               f"{self.limits.decode_memory_bytes} bytes")
@@ -147,16 +154,17 @@ def _serve(conn: Connection, limits: DecodeLimits, max_frame_pixels: int | None)
         try:
             ds = read_dataset(io.BytesIO(blob), max_inflated_bytes=limits.max_inflated_bytes)
             del blob
-            answer: tuple[str, Any] = ("frames", list(iter_frames(ds, "client", max_frame_pixels=max_frame_pixels)))
+            count = 0
+            for frame in iter_frames(ds, "client", max_frame_pixels=max_frame_pixels):
+                conn.send(("frame", frame))
+                count += 1
+                del frame
             del ds
+            answer: tuple[str, Any] = ("done", count)
         except MemoryError:
             answer = ("memory", "")
         except PixelsvcError as exc:  # our own messages carry no PHI
             answer = ("error", str(exc))
         except BaseException as exc:  # a codec's PanicException too; its message may quote data
             answer = ("error", f"unexpected {type(exc).__name__} while decoding the pixel data")
-        try:
-            conn.send(answer)
-        except MemoryError:
-            conn.send(("memory", ""))
-        del answer
+        conn.send(answer)

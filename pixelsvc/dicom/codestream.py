@@ -26,7 +26,6 @@ __all__ = ["Codestream", "walk_deflate", "walk_j2k", "walk_jpeg", "walk_rle"]
 
 _JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7})
 """Start-of-frame markers: JPEG processes 1-14 and JPEG-LS SOF55 (0xF7)."""
-_JPEG_KEPT_APP = frozenset({0xE0, 0xEE})
 _JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
 
 
@@ -55,7 +54,7 @@ def walk_jpeg(data: bytes, *, jpeg_ls: bool = False) -> Codestream:
     if data[:2] != b"\xff\xd8":
         raise DecodeError("JPEG frame does not start with an SOI marker (FFD8)")
     kept = bytearray(b"\xff\xd8")
-    pos, size, stripped = 2, None, 0
+    pos, size = 2, None
     lse_size: tuple[int, int] | None = None
     while True:
         if pos >= len(data) or data[pos] != 0xFF:
@@ -89,8 +88,12 @@ def walk_jpeg(data: bytes, *, jpeg_ls: bool = False) -> Codestream:
                 raise DecodeError("JPEG-LS LSE oversize-dimension segment is malformed")
             lse_size = (int.from_bytes(segment[2:2 + width], "big"), int.from_bytes(segment[2 + width:2 + 2 * width],
                                                                                     "big"))
-        if marker == 0xFE or (0xE1 <= marker <= 0xEF and marker not in _JPEG_KEPT_APP):
-            stripped += pos - start
+        if 0xE0 <= marker <= 0xEF or marker == 0xFE:
+            # comments and application data (EXIF, ICC, thumbnails...) are never displayed but may hold
+            # text: keep only the fixed part of those that change decoding, drop the rest
+            essential = _essential_app(marker, segment, jpeg_ls)
+            if essential is not None:
+                kept += bytes([0xFF, marker]) + (len(essential) + 2).to_bytes(2, "big") + essential
         else:
             kept += data[start:pos]
         if marker == 0xDA:
@@ -105,6 +108,18 @@ def walk_jpeg(data: bytes, *, jpeg_ls: bool = False) -> Codestream:
     if rows == 0:
         raise DecodeError("JPEG frame declares 0 lines (a DNL marker gives the height); this is not supported")
     return Codestream(bytes(kept), rows, columns, components, precision, len(data) - len(kept))
+
+
+def _essential_app(marker: int, segment: bytes, jpeg_ls: bool) -> bytes | None:
+    """The part of an APPn segment a decoder uses: JFIF without its thumbnail, Adobe's colour transform,
+    the JPEG-LS HP colour transform (APP8 'mrfx'); None for everything else."""
+    if marker == 0xE0 and segment[:5] == b"JFIF\0" and len(segment) >= 12:
+        return segment[:12] + b"\0\0"  # version, units, density; thumbnail 0 x 0
+    if marker == 0xEE and segment[:5] == b"Adobe" and len(segment) >= 12:
+        return segment[:12]
+    if marker == 0xE8 and jpeg_ls and segment[:4] == b"mrfx" and len(segment) >= 5:
+        return segment[:5]
+    return None
 
 
 def _entropy_end(data: bytes, pos: int, jpeg_ls: bool) -> int:
@@ -177,10 +192,25 @@ def walk_j2k(data: bytes) -> Codestream:
             break
         if psot < 14 or pos + psot > len(data):
             raise DecodeError("JPEG 2000 tile-part length runs past the frame")
+        _check_tile_part_header(data, pos + 12, pos + psot)
         pos += psot
     kept += data[body_start:pos]
     precision, rows, columns, components = size
     return Codestream(bytes(kept), rows, columns, components, precision, dropped + len(data) - pos)
+
+
+def _check_tile_part_header(data: bytes, pos: int, end: int) -> None:
+    """Refuse a comment in a tile-part header (dropping it would change Psot and any TLM): fail closed."""
+    while pos + 4 <= end:
+        marker = _be16(data, pos)
+        if marker == 0xFF93:  # SOD: the packet data follows
+            return
+        if marker == 0xFF64:
+            raise DecodeError("JPEG 2000 tile-part header holds a comment (COM) segment; it is not accepted")
+        if marker >> 8 != 0xFF:
+            raise DecodeError("JPEG 2000 tile-part header is malformed")
+        pos += 2 + _be16(data, pos + 2)
+    raise DecodeError("JPEG 2000 tile-part has no SOD marker")
 
 
 def _jp2_codestream(data: bytes) -> bytes:

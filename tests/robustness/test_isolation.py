@@ -63,7 +63,7 @@ def test_allocation_past_the_child_limit_fails_that_file(tmp_path: Path) -> None
     small = read_dataset(_save(_dataset(_image()), tmp_path / "small.dcm"))
     workers = DecodeWorkers(DecodeLimits(decode_memory_bytes=256 << 20))
     try:
-        with pytest.raises(DecodeError, match="allocate|decode_memory_bytes"):
+        with pytest.raises(DecodeError, match=r"allocate|decode_memory_bytes"):
             workers.decode(ds)
         assert len(workers.decode(small)) == 1
     finally:

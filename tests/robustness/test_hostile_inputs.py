@@ -23,7 +23,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from pixelsvc.v1 import redactor_pb2 as pb
 from pixelsvc.v1 import redactor_pb2_grpc as pb_grpc
-from tests.conftest import data_root
+from tests.reference import data_root
 from tests.robustness.harness import GIB, REPO, Run, check_run, child_env, run_cli
 from tests.robustness.mutations import Case, build_cases
 from tests.service.harness import free_port
@@ -252,6 +252,10 @@ def test_bytes_in_flight_budget_answers_resource_exhausted(server: ServeProcess)
     assert "max_bytes_in_flight" in caught.value.details()
     assert server.serving()
     assert server.memory()[1] < 2 * GIB
+    # every reservation was given back: 200 MiB more fit again (the stream then ends incomplete)
+    with pytest.raises(grpc.RpcError) as caught:
+        list(server.stub.RedactSeries(requests(200), timeout=90))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "incomplete" in caught.value.details()
 
 
 def _print_numbers(label: str, run: Run, lines: dict[str, dict]) -> None:

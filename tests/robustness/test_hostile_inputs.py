@@ -28,7 +28,7 @@ from tests.robustness.harness import GIB, REPO, Run, check_run, child_env, run_c
 from tests.robustness.mutations import Case, build_cases
 from tests.service.harness import free_port
 
-SERVER_BUDGET = 256 << 20
+SERVER_BUDGET = 64 << 20
 """The server's max_bytes_in_flight in this test: small, so the budget class can hit it quickly."""
 
 
@@ -228,33 +228,36 @@ def _drain(stream: grpc.RpcContext) -> None:
 
 
 def test_bytes_in_flight_budget_answers_resource_exhausted(server: ServeProcess) -> None:
-    """One stream pushing a 201 MB frame and another 100 MB one pass the 256 MiB budget: RESOURCE_EXHAUSTED."""
+    """A stream holding 48 MiB of a 201 MB frame and another sending 32 MiB pass the 64 MiB budget."""
     huge = _image(4096, 4096, rgb=True, bits=32)
     step = 1 << 20
+    all_sent = threading.Event()
 
     def requests(chunks: int, hold: threading.Event | None = None) -> Iterator[pb.RedactSeriesRequest]:
         yield _header(huge)
         for i in range(chunks):
             yield _chunk(0, i * step, step)
         if hold is not None:
-            hold.wait(60)
+            all_sent.set()
+            hold.wait(120)
 
     hold = threading.Event()
-    first = server.stub.RedactSeries(requests(190, hold), timeout=90)
+    first = server.stub.RedactSeries(requests(48, hold), timeout=180)
     first_thread = threading.Thread(target=lambda: _drain(first), daemon=True)
     first_thread.start()
-    time.sleep(3.0)  # let the first stream's 190 MiB arrive
+    assert all_sent.wait(120)
+    time.sleep(2.0)  # the last chunks reach the server
     with pytest.raises(grpc.RpcError) as caught:
-        list(server.stub.RedactSeries(requests(100), timeout=90))
+        list(server.stub.RedactSeries(requests(32), timeout=180))
     hold.set()
-    first_thread.join(90)
+    first_thread.join(180)
     assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, caught.value.details()
     assert "max_bytes_in_flight" in caught.value.details()
     assert server.serving()
     assert server.memory()[1] < 2 * GIB
-    # every reservation was given back: 200 MiB more fit again (the stream then ends incomplete)
+    # every reservation was given back: 56 MiB fit again (the stream then ends incomplete)
     with pytest.raises(grpc.RpcError) as caught:
-        list(server.stub.RedactSeries(requests(200), timeout=90))
+        list(server.stub.RedactSeries(requests(56), timeout=180))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "incomplete" in caught.value.details()
 
 

@@ -21,13 +21,14 @@ import argparse
 import itertools
 import json
 import logging
+import os
 import sys
 import time
 import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pixelsvc.config import load_engine_config
 from pixelsvc.errors import ConfigError, NotDicomError, PixelsvcError
@@ -132,12 +133,34 @@ def _read_pseudonyms(path: Path) -> dict[str, tuple[str, str]]:
     return mapping
 
 
+def _check_out_dir(out: Path) -> None:
+    """--out must be a folder we can write (created 0700 when missing): say so instead of a traceback."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError("--out names an existing file; give a folder (it is created when missing)")
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out folder cannot be created: {exc.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ConfigError("--out folder is not writable by this user; choose another folder or fix its permissions")
+
+
+def _open_private(path: Path) -> TextIO:
+    """A report file, mode 0600 whatever the umask: its lines name the input paths."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
 def _redact(args: argparse.Namespace) -> int:
     from pixelsvc.client.batch import iter_inputs, load_key, run_batch
     from pixelsvc.client.headers import HeaderDeidentifier
     from pixelsvc.client.redact import EmbeddedBackend, FileRedactor, RemoteBackend
+    from pixelsvc.config import load_decode_limits
+    from pixelsvc.files import remove_stale_parts
 
     try:
+        _check_out_dir(args.out)
         key, key_path, created = load_key(args.key_file, args.out)
         pseudonyms = _read_pseudonyms(args.pseudonyms) if args.pseudonyms else None
         deidentifier = HeaderDeidentifier(key, pseudonyms=pseudonyms)
@@ -152,14 +175,22 @@ def _redact(args: argparse.Namespace) -> int:
         print(f"pixelsvc redact: created a new key in {key_path}; keep it secret and reuse it "
               "(--key-file) for files that must get the same pseudonyms and UIDs", file=sys.stderr)
     inputs = list(iter_inputs(args.inputs, skip_under=args.out))
-    args.out.mkdir(parents=True, exist_ok=True)
-    redactor = FileRedactor(backend, deidentifier, args.out, Policy(args.policy))
+    if args.resume:
+        stale = remove_stale_parts(args.out)
+        if stale:
+            print(f"pixelsvc redact: removed {stale} incomplete temporary files of an interrupted run", file=sys.stderr)
+    redactor = FileRedactor(backend, deidentifier, args.out, Policy(args.policy), limits=load_decode_limits())
     workers = args.workers or (4 if args.server else 1)
-    report = args.report.open("w", encoding="utf-8") if args.report else None
+    try:
+        report = _open_private(args.report) if args.report else None
+    except OSError as exc:
+        print(f"pixelsvc redact: the --report file cannot be written: {exc.strerror}", file=sys.stderr)
+        return 2
     try:
         summary = run_batch(redactor, inputs, report=report, workers=workers, resume=args.resume,
                             progress=None if args.no_progress else sys.stderr)
     finally:
+        redactor.close()
         if report:
             report.close()
         if isinstance(backend, RemoteBackend):
@@ -276,7 +307,7 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         env = "PIXELSVC_" + name.lstrip("-").replace("-", "_").upper()
         serve.add_argument(name, default=None, help=f"{help_text} [env {env}]", **kwargs)  # type: ignore[arg-type]
 
-    flag("--host", "address to listen on (default [::])")
+    flag("--host", "address to listen on (default 127.0.0.1; 0.0.0.0 or [::] for every interface)")
     flag("--port", "gRPC port; 0 picks a free one (default 50051)", type=int)
     flag("--metrics-port", "Prometheus /metrics port; 0 disables it (default 9464)", type=int)
     flag("--device", "auto, cpu, cuda or cuda:N (default auto)")

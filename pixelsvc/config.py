@@ -18,6 +18,7 @@ from pixelsvc.types import Policy
 
 __all__ = [
     "BatcherConfig",
+    "DecodeLimits",
     "DetConfig",
     "EngineConfig",
     "MaskConfig",
@@ -25,6 +26,7 @@ __all__ = [
     "RecConfig",
     "RenderConfig",
     "ServiceConfig",
+    "load_decode_limits",
     "load_engine_config",
     "load_service_config",
 ]
@@ -321,6 +323,47 @@ _MIB = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
+class DecodeLimits:
+    """How much one input file may cost the client that decodes it (memory bombs fail that file only).
+
+    Checked from the header and the codestreams' own size fields before a decoder allocates.
+    Each field has a ``PIXELSVC_<FIELD>`` variable (``load_decode_limits``).
+    """
+
+    max_frame_decoded_bytes: int = 256 * _MIB
+    """Most bytes one decoded frame may take (rows x columns x samples x bytes per sample)."""
+    max_file_decoded_bytes: int = 1024 * _MIB
+    """Most bytes all decoded frames of one file may take together; the frames of a file are held
+    at once while the pixel step and the encoder work on them."""
+    max_inflated_bytes: int = 256 * _MIB
+    """Most bytes a Deflated Explicit VR Little Endian dataset may inflate to."""
+    decode_in_child: bool = True
+    """Decode pixel data in a child process (`pixelsvc.client.isolate`), so that a codec crash,
+    hang or runaway allocation fails that file only."""
+    decode_memory_bytes: int = 3 * 1024 * _MIB
+    """Address-space limit (RLIMIT_AS) of a decoder child: more than max_file_decoded_bytes plus the
+    child's own ~0.5 GB of libraries."""
+    decode_timeout_s: float = 120.0
+    """Longest a decoder child may take for one file before it is stopped and the file fails."""
+
+    def __post_init__(self) -> None:
+        _check_range(self, "decode_memory_bytes", 256 * _MIB, 1 << 44)
+        _check_range(self, "decode_timeout_s", 1.0, 86_400.0)
+        _check_range(self, "max_frame_decoded_bytes", 1024, 1 << 40)
+        _check_range(self, "max_file_decoded_bytes", 1024, 1 << 40)
+        _check_range(self, "max_inflated_bytes", 1024, 1 << 40)
+
+
+def load_decode_limits(environ: Mapping[str, str] | None = None) -> DecodeLimits:
+    """Defaults, then ``PIXELSVC_MAX_FRAME_DECODED_BYTES`` etc.
+
+    >>> load_decode_limits({"PIXELSVC_MAX_INFLATED_BYTES": "4096"}).max_inflated_bytes
+    4096
+    """
+    return DecodeLimits(**_env_values(DecodeLimits, os.environ if environ is None else environ))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceConfig:
     """The gRPC service: listening sockets, message limits, TLS, shutdown, and the nested batcher and engine.
 
@@ -329,8 +372,9 @@ class ServiceConfig:
     refuses to start with neither (see `verify_transport`).
     """
 
-    host: str = "[::]"
-    """Address to listen on ('[::]' for every interface, '127.0.0.1' for local only)."""
+    host: str = "127.0.0.1"
+    """Address to listen on: loopback unless told otherwise ('[::]' or '0.0.0.0' for every interface;
+    the container image and the Kubernetes manifests set it explicitly)."""
     port: int = 50051
     """gRPC port; 0 picks a free port (the server logs and returns the one it bound)."""
     metrics_port: int = 9464
@@ -345,6 +389,10 @@ class ServiceConfig:
     max_frame_bytes: int = 256 * _MIB
     """Frames whose byte size (rows x columns x samples x bytes per sample) exceeds this are refused
     from the header: one stream can never make the server allocate more than this per frame."""
+    max_bytes_in_flight: int = 1024 * _MIB
+    """Pixel bytes all streams together may hold while frames arrive and wait (received chunks,
+    whole frames queued or in the engine). A chunk that would pass it is answered
+    RESOURCE_EXHAUSTED before anything is allocated for it."""
     window_frames: int = 4
     """Frames of one stream that may be in the batcher at once. More than 1 lets a stream's frames
     share a batch; results still go out in frame order."""
@@ -376,6 +424,7 @@ class ServiceConfig:
         _check_range(self, "max_chunk_bytes", 1024, 1 << 30)
         _check_range(self, "max_frame_pixels", 1, 1_000_000_000)
         _check_range(self, "max_frame_bytes", 1, 1 << 34)
+        _check_range(self, "max_bytes_in_flight", 1024, 1 << 40)
         _check_range(self, "window_frames", 1, 1024)
         _check_range(self, "dedup_window", 0, 4096)
         _check_range(self, "grace_seconds", 0.0, 3600.0)

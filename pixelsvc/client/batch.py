@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -51,7 +52,8 @@ def iter_inputs(paths: list[Path], *, skip_under: Path | None = None) -> Iterato
     skip = skip_under.resolve() if skip_under is not None else None
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            # everything but folders: a FIFO or socket gets a report line (failed) rather than vanishing
+            for child in sorted(p for p in path.rglob("*") if not p.is_dir()):
                 if skip is None or not child.resolve().is_relative_to(skip):
                     yield child
         else:
@@ -78,6 +80,10 @@ def load_key(key_file: Path | None, out_dir: Path) -> tuple[bytes, Path, bool]:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(KEY_BYTES) + "\n")
         created = True
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        raise ConfigError(f"the key file is readable or writable by other users (mode {mode:04o}); anyone who reads "
+                          f"it can re-identify the outputs: run chmod 600 on it (refusing to use it)")
     key = path.read_bytes().strip()
     if len(key) < 16:
         raise ConfigError("the key file must hold a secret of at least 16 bytes")
@@ -92,18 +98,18 @@ def run_batch(redactor: FileRedactor, inputs: list[Path], *, report: TextIO | No
     bar = _Progress(progress, len(inputs))
     queue = iter(inputs)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="redact") as pool:
-        running: set[Future[FileOutcome]] = set()
+        running: dict[Future[FileOutcome], Path] = {}
         while True:
             while len(running) < 2 * max(1, workers):  # bounded: a million inputs are not all queued
                 path = next(queue, None)
                 if path is None:
                     break
-                running.add(pool.submit(redactor.redact, path, resume=resume))
+                running[pool.submit(redactor.redact, path, resume=resume)] = path
             if not running:
                 break
-            done, running = wait(running, return_when=FIRST_COMPLETED)
+            done, _pending = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                outcome = future.result()
+                outcome = _outcome_of(future, running.pop(future))
                 summary.counts[outcome.status] += 1
                 summary.frames += outcome.frames
                 if report is not None:
@@ -113,6 +119,17 @@ def run_batch(redactor: FileRedactor, inputs: list[Path], *, report: TextIO | No
     summary.seconds = time.perf_counter() - start
     bar.close()
     return summary
+
+
+def _outcome_of(future: Future[FileOutcome], path: Path) -> FileOutcome:
+    """The file's outcome; whatever escaped `FileRedactor.redact` fails that file only (one line per input)."""
+    try:
+        return future.result()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        return FileOutcome(input=str(path), status="failed",
+                           error=f"unexpected {type(exc).__name__} while processing the file")
 
 
 class _Progress:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -28,10 +30,13 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
 from pixelsvc.client.headers import HeaderDeidentifier, text_value
-from pixelsvc.dicom.decode import iter_frames, phi_context, read_dataset
+from pixelsvc.client.isolate import DecodeWorkers
+from pixelsvc.config import DecodeLimits
+from pixelsvc.dicom.accounting import PixelAccount, account_pixel_data
+from pixelsvc.dicom.decode import frame_info, iter_frames, phi_context, read_dataset
 from pixelsvc.dicom.encode import PixelEncoding, encode_pixels
 from pixelsvc.errors import NotDicomError, PixelsvcError
-from pixelsvc.files import sha256_file, write_atomic
+from pixelsvc.files import make_private_dirs, sha256_file, write_atomic
 from pixelsvc.types import Frame, MaskedFrame, PhiContext, Policy, TextBox
 
 __all__ = [
@@ -181,6 +186,8 @@ class FileOutcome:
     error: str | None = None
     """Why the file failed or was excluded."""
     pixels: PixelEncoding | None = None
+    account: PixelAccount | None = None
+    """Pixel data bytes that were never decoded and so not written (see `account_pixel_data`)."""
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     """Wall time per client stage: read, decode, pixel_step, headers, encode, write."""
@@ -195,6 +202,8 @@ class FileOutcome:
                                   "frames_rewritten": self.pixels.frames_rewritten,
                                   "overlay_bit_frames": self.pixels.overlay_bit_frames,
                                   "reason": self.pixels.reason or None}
+            if self.account is not None:
+                line["pixel_data"]["unanalysed"] = self.account.to_json()
         line["seconds"] = round(self.seconds, 3)
         return line
 
@@ -203,14 +212,23 @@ class FileRedactor:
     """Redacts files into `out_dir/<patient pseudonym>/<study uid>/<series uid>/<sop uid>.dcm`."""
 
     def __init__(self, backend: PixelBackend, deidentifier: HeaderDeidentifier, out_dir: Path,
-                 policy: Policy = Policy.PHI, *, max_frame_pixels: int | None = None) -> None:
+                 policy: Policy = Policy.PHI, *, max_frame_pixels: int | None = None,
+                 limits: DecodeLimits | None = None) -> None:
         self.backend = backend
+        self.limits = limits or DecodeLimits()
+        self._decoders = DecodeWorkers(self.limits, max_frame_pixels=max_frame_pixels) \
+            if self.limits.decode_in_child else None
         self.deidentifier = deidentifier
         self.out_dir = out_dir
         self.policy = Policy(policy)
         self.max_frame_pixels = max_frame_pixels
         self._claims: dict[Path, Path] = {}
         self._claims_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop the decoder child processes."""
+        if self._decoders is not None:
+            self._decoders.close()
 
     def output_path(self, ds: Dataset, instance_uid: str | None = None) -> Path:
         """Where `ds` goes: derived from the key, so it is known before any pixel is decoded."""
@@ -240,9 +258,15 @@ class FileRedactor:
             outcome.status, outcome.error = "excluded", str(exc)
         except PixelsvcError as exc:
             outcome.status, outcome.error = "failed", str(exc)
+        except OSError as exc:  # str(exc) holds the path, which may hold a patient's name
+            reason = exc.strerror or type(exc).__name__
+            outcome.status, outcome.error = "failed", f"input or output file error: {reason}"
         except MemoryError:
             outcome.status, outcome.error = "failed", "out of memory while processing the file"
-        except Exception as exc:  # fail closed, keep going: the message of a library error may quote values
+        except (KeyboardInterrupt, SystemExit):
+            raise  # the run itself is being stopped
+        except BaseException as exc:
+            # (pylibjpeg-rle's pyo3 PanicException); the message of a library error may quote values
             outcome.status, outcome.error = "failed", f"unexpected {type(exc).__name__} while processing the file"
         if outcome.status == "failed":
             outcome.output = None
@@ -251,8 +275,10 @@ class FileRedactor:
 
     def _redact(self, path: Path, outcome: FileOutcome, resume: bool) -> None:
         clock = _StageClock(outcome.stage_seconds)
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or device would block or never end
+            raise RedactError("input is not a regular file (a FIFO, socket or device); it was not read")
         with clock("read"):
-            ds = read_dataset(path)
+            ds = read_dataset(path, max_inflated_bytes=self.limits.max_inflated_bytes)
         reason = _exclusion_reason(ds)
         if reason:
             outcome.status, outcome.error = "excluded", reason
@@ -263,12 +289,18 @@ class FileRedactor:
             outcome.error = "identical copy of an earlier input of this run (same bytes): written once"
             return
         target_path = self.output_path(ds, instance_uid)
-        if resume and target_path.is_file():
+        if resume and target_path.is_file() and not target_path.is_symlink():
             outcome.status, outcome.output = "resumed", str(target_path)
             return
 
         with clock("decode"):
-            frames = list(iter_frames(ds, "client", max_frame_pixels=self.max_frame_pixels))
+            info = frame_info(ds, max_frame_pixels=self.max_frame_pixels)
+            account = account_pixel_data(ds, info, self.limits)  # before any decoder allocates
+            outcome.account = account if account.notes else None
+            if self._decoders is not None:  # a child process: a codec crash or hang fails this file only
+                frames = self._decoders.decode(ds)
+            else:
+                frames = list(iter_frames(ds, "client", max_frame_pixels=self.max_frame_pixels))
             context = phi_context(ds)  # taken before the header is cleaned
         outcome.frames = len(frames)
         with clock("pixel_step"):
@@ -283,13 +315,13 @@ class FileRedactor:
             cleaned.SOPInstanceUID = instance_uid
             _ensure_file_meta(cleaned, ds)
         with clock("encode"):
-            outcome.pixels = encode_pixels(cleaned, [result.masked for result in results])
+            outcome.pixels = encode_pixels(cleaned, [result.masked for result in results], rewrite_all=account.rewrite)
         if target_path != self.output_path_of_clean(cleaned):
             raise RedactError("output path does not match the de-identified UIDs")
         with clock("write"):
-            write_dataset(cleaned, target_path)
+            write_dataset(cleaned, target_path, root=self.out_dir)
         outcome.output = str(target_path)
-        outcome.status = "redacted" if outcome.pixels.frames_rewritten else "clean"
+        outcome.status = "redacted" if outcome.pixels.frames_rewritten or account.dropped_bytes else "clean"
 
     def _claim(self, path: Path, ds: Dataset) -> str | None:
         """The output SOP Instance UID of this input, unique within the run; None for a byte-identical copy.
@@ -335,13 +367,24 @@ class _StageClock:
             self.totals[stage] = self.totals.get(stage, 0.0) + time.perf_counter() - start
 
 
-def write_dataset(ds: Dataset, path: Path) -> None:
-    """Write `ds` as a DICOM file, atomically; it must read back as DICOM before it is renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, lambda f: _write(f, ds), check=read_dataset)
+OUTPUT_FILE_MODE = 0o600
+"""De-identified files hold pixels: owner-only, whatever the umask (folders are 0o700)."""
+
+
+def write_dataset(ds: Dataset, path: Path, *, root: Path | None = None) -> None:
+    """Write `ds` as a DICOM file, atomically, mode 0600; it must read back as DICOM before it is renamed into place.
+
+    Folders below `root` are created 0700 and never through a symbolic link (`make_private_dirs`).
+    """
+    if root is not None:
+        make_private_dirs(root, path.parent)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, lambda f: _write(f, ds), check=read_dataset, mode=OUTPUT_FILE_MODE)
 
 
 def _write(f: Any, ds: Dataset) -> None:
+    ds.preamble = b"\0" * 128  # never the input's preamble: it is outside every element and may hold anything
     syntax = UID(str(ds.file_meta.TransferSyntaxUID))
     try:
         known = syntax.is_transfer_syntax
@@ -351,7 +394,6 @@ def _write(f: Any, ds: Dataset) -> None:
         pydicom.dcmwrite(f, ds, enforce_file_format=True)
         return
     # a syntax newer than pydicom (JPEG XL, Deflated Image Frame): explicit VR little endian dataset
-    ds.preamble = b"\0" * 128
     pydicom.dcmwrite(f, ds, implicit_vr=False, little_endian=True, force_encoding=True)
 
 

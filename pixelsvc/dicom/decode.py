@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pydicom
+import pydicom.filereader
 from pydicom.charset import convert_encodings, decode_bytes
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataelem import DataElement
@@ -53,6 +54,7 @@ from pydicom.pixels.decoders.base import Decoder
 from pydicom.tag import BaseTag, Tag
 from pydicom.uid import (
     UID,
+    DeflatedExplicitVRLittleEndian,
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
@@ -102,7 +104,7 @@ _PIXEL_DATA_TAGS = {
 # Reading
 
 
-def read_dataset(src: str | os.PathLike[str] | BinaryIO) -> pydicom.Dataset:
+def read_dataset(src: str | os.PathLike[str] | BinaryIO, *, max_inflated_bytes: int | None = None) -> pydicom.Dataset:
     """Read a DICOM file, refusing anything that is not DICOM.
 
     Files are read with ``force=False``. The one exception is a file with no 128-byte
@@ -114,8 +116,13 @@ def read_dataset(src: str | os.PathLike[str] | BinaryIO) -> pydicom.Dataset:
     file reached ... in file X") and ``ds.filename`` never carry it: paths may hold
     patient names. A caller's own file object keeps whatever name it has.
 
+    A Deflated Explicit VR Little Endian dataset is first inflated in a bounded stream that
+    keeps nothing; one that would inflate past `max_inflated_bytes` is refused before pydicom
+    inflates it whole.
+
     Args:
         src: path to the file, or a binary file-like object positioned at its start.
+        max_inflated_bytes: see `DecodeLimits.max_inflated_bytes` (its default when None).
 
     Returns:
         The dataset, pixel data included (decoded lazily by `iter_frames`).
@@ -124,14 +131,18 @@ def read_dataset(src: str | os.PathLike[str] | BinaryIO) -> pydicom.Dataset:
         DecodeError: the input cannot be read, is not DICOM, or is truncated or corrupt.
             The message says why without the path or any header value.
     """
+    if max_inflated_bytes is None:
+        from pixelsvc.config import DecodeLimits
+
+        max_inflated_bytes = DecodeLimits().max_inflated_bytes
     try:
         if hasattr(src, "read"):
-            ds = _read(src)
+            ds = _read(src, max_inflated_bytes)
         else:
             raw = io.FileIO(os.fspath(src), "r")
             raw.name = _ANONYMOUS_NAME
             with io.BufferedReader(raw) as f:
-                ds = _read(f)
+                ds = _read(f, max_inflated_bytes)
             ds.filename = None
     except DecodeError:
         raise
@@ -161,8 +172,9 @@ def read_dataset(src: str | os.PathLike[str] | BinaryIO) -> pydicom.Dataset:
 _ANONYMOUS_NAME = "<input file>"
 
 
-def _read(f: BinaryIO) -> pydicom.Dataset:
+def _read(f: BinaryIO, max_inflated_bytes: int) -> pydicom.Dataset:
     start = f.tell()
+    _check_inflated_size(f, max_inflated_bytes)
     try:
         return pydicom.dcmread(f, force=False)
     except InvalidDicomError:
@@ -175,6 +187,36 @@ def _read(f: BinaryIO) -> pydicom.Dataset:
                 "with a group 0002 or 0008 data element; send a DICOM Part 10 file"
             ) from None
         return pydicom.dcmread(f, force=True)
+
+
+def _check_inflated_size(f: BinaryIO, limit: int) -> None:
+    """Refuse a deflated dataset that inflates past `limit`, counting in 1 MiB steps (nothing is kept)."""
+    start = f.tell()
+    try:
+        pydicom.filereader.read_preamble(f, force=True)
+        meta = pydicom.filereader._read_file_meta_info(f)
+        deflated = str(meta.get("TransferSyntaxUID", "")) == str(DeflatedExplicitVRLittleEndian)
+    except Exception:
+        deflated = False  # not a Part 10 file meta: the normal read decides
+    if not deflated:
+        f.seek(start)
+        return
+    inflater = zlib.decompressobj(-15)
+    total = 0
+    try:
+        while chunk := f.read(1 << 20):
+            while chunk:
+                total += len(inflater.decompress(chunk, 1 << 20))
+                if total > limit:
+                    raise DecodeError(
+                        f"deflated dataset inflates to more than max_inflated_bytes = {limit} bytes; refused before "
+                        "it is inflated (raise PIXELSVC_MAX_INFLATED_BYTES to accept it)")
+                chunk = inflater.unconsumed_tail
+            if inflater.eof:
+                break
+    except zlib.error:
+        pass  # corrupt: the normal read reports it
+    f.seek(start)
 
 
 def _exception_name(exc: BaseException) -> str:
@@ -211,8 +253,10 @@ def _check_last_element(ds: pydicom.Dataset) -> None:
     value = getattr(last, "value", None)
     if isinstance(value, (bytes, bytearray)) and length not in (None, 0xFFFFFFFF) and len(value) < length:
         tag = BaseTag(last.tag)
+        # an unknown tag may be read from garbage bytes (text after the dataset): never quote it
+        name = _tag_name(tag) if keyword_for_tag(tag) else "(an unknown or private element)"
         raise DecodeError(
-            f"input file is truncated: element {_tag_name(tag)} should hold {length} bytes but the file "
+            f"input file is truncated: element {name} should hold {length} bytes but the file "
             f"ends after {len(value)}; check that the whole file was transferred"
         )
 
@@ -389,7 +433,8 @@ def _number_of_frames(ds: pydicom.Dataset) -> int:
     if value in (None, ""):
         return 1
     try:
-        frames = int(value)
+        # an IS value such as '1.5' reads as a float that int() would silently truncate
+        frames = int(str(value).strip())
     except (TypeError, ValueError):
         raise InvalidFrameError(f"{_tag_name(0x00280008)} is {value!r}; it must be an integer >= 1") from None
     if frames < 1:
@@ -704,7 +749,12 @@ def _unpack_bits(packed: bytes, count: int) -> bytes:
 
 def _decode_frame_deflate(src: bytes, runner: DecodeRunner) -> bytes:
     """Decode one Deflated Image Frame Compression frame (raw deflate of native bytes)."""
-    data = zlib.decompress(src, -15)
+    count = runner.rows * runner.columns * runner.samples_per_pixel
+    expected = math.ceil(count / 8) if runner.bits_allocated == 1 else count * (runner.bits_allocated // 8)
+    inflater = zlib.decompressobj(-15)
+    data = inflater.decompress(src, expected + 1)  # bounded: a deflate bomb stops at one frame's size
+    if len(data) > expected:
+        raise ValueError(f"deflated frame inflates to more than the {expected} bytes a frame holds")
     if runner.bits_allocated == 1:
         return _unpack_bits(data, runner.rows * runner.columns * runner.samples_per_pixel)
     return data

@@ -102,13 +102,15 @@ class _Candidate:
     """Group 0028 and the pixel data element, ready to replace the target's."""
 
 
-def encode_pixels(target: Dataset, masked: Sequence[MaskedFrame]) -> PixelEncoding:
+def encode_pixels(target: Dataset, masked: Sequence[MaskedFrame], *, rewrite_all: bool = False) -> PixelEncoding:
     """Write the masked frames into `target`'s pixel data, in place.
 
     Args:
         target: the dataset to write (usually the de-identified copy); its pixel module
             and pixel data are still those of the input the frames were decoded from.
         masked: one `MaskedFrame` per frame, in order, as the pixel step returned them.
+        rewrite_all: write every frame from its decoded form (native Explicit VR LE), even
+            unchanged ones: for streams whose every byte could not be accounted for.
 
     Returns:
         What was done, for the report.
@@ -123,6 +125,15 @@ def encode_pixels(target: Dataset, masked: Sequence[MaskedFrame]) -> PixelEncodi
     overlay_frames = _frames_with_high_bits(target, info)
     rewrite = sorted({i for i, m in enumerate(masked) if m.changed} | set(overlay_frames))
     syntax = info.transfer_syntax_uid
+    if rewrite_all:
+        candidate = _convert(target, info, masked)
+        problem = _check(candidate, info, masked)
+        if problem is not None:
+            raise PixelWriteError(f"the decoded pixel data could not be written: {problem}")
+        _apply(target, candidate)
+        _record_lossy_history(target, syntax)
+        return PixelEncoding(candidate.transfer_syntax_uid, "converted", len(rewrite), len(overlay_frames),
+                             "every frame is written from its decoded pixels: the stream's end cannot be checked")
     if not rewrite:
         return PixelEncoding(syntax, "kept", 0)
 

@@ -27,11 +27,11 @@ from grpc_reflection.v1alpha import reflection
 from pixelsvc.batching import FrameBatcher
 from pixelsvc.config import EngineConfig, ServiceConfig
 from pixelsvc.pipeline import Engine
+from pixelsvc.service.guards import add_servicer
 from pixelsvc.service.metrics import DEVICE_STAGES, MetricsHttpServer, ServiceMetrics
 from pixelsvc.service.servicer import RedactorServicer
 from pixelsvc.types import Frame, TextRead
 from pixelsvc.v1 import redactor_pb2 as pb
-from pixelsvc.v1 import redactor_pb2_grpc as pb_grpc
 
 __all__ = ["SERVICE_NAME", "JsonFormatter", "PixelServer", "configure_logging", "serve"]
 
@@ -74,7 +74,7 @@ class PixelServer:
             ("grpc.so_reuseport", 0),  # a busy port is an error, not a second server sharing it
             *_connection_age_options(config.max_connection_age_seconds),
         ])
-        pb_grpc.add_RedactorServiceServicer_to_server(self.servicer, self._server)
+        add_servicer(self.servicer, self._server)  # unparsable messages: INVALID_ARGUMENT, not INTERNAL
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),

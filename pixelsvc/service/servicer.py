@@ -36,6 +36,7 @@ import numpy as np
 from pixelsvc.config import ServiceConfig
 from pixelsvc.errors import BatcherStoppedError, InvalidFrameError, QueueFullError
 from pixelsvc.pipeline import Engine, frame_digest, reuse_result, validate_frame
+from pixelsvc.service.guards import MALFORMED, BudgetExceededError, ByteBudget
 from pixelsvc.service.metrics import HOST_STAGES, ServiceMetrics
 from pixelsvc.types import Frame, FrameResult, PhiContext, Policy, TextBox, TextRead
 from pixelsvc.v1 import redactor_pb2 as pb
@@ -85,6 +86,8 @@ def status_of(exc: BaseException) -> tuple[grpc.StatusCode, str]:
         return grpc.StatusCode.INVALID_ARGUMENT, str(exc)
     if isinstance(exc, QueueFullError):
         return grpc.StatusCode.RESOURCE_EXHAUSTED, f"server busy: {exc}"
+    if isinstance(exc, BudgetExceededError):
+        return grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc)
     if isinstance(exc, BatcherStoppedError):
         return grpc.StatusCode.UNAVAILABLE, str(exc)
     error_id = uuid.uuid4().hex[:12]
@@ -177,11 +180,16 @@ def _phi_context(header: pb.SeriesHeader) -> PhiContext:
 
 
 class _FrameAssembler:
-    """Reassembles frames from in-order chunks into native arrays, refusing anything out of place."""
+    """Reassembles frames from in-order chunks into native arrays, refusing anything out of place.
 
-    def __init__(self, spec: FrameSpec, max_chunk_bytes: int) -> None:
+    A frame's buffer grows with the chunks that arrive (a header alone allocates nothing), and
+    each chunk's bytes are reserved from `reserve` (the server's `ByteBudget`) before they are kept.
+    """
+
+    def __init__(self, spec: FrameSpec, max_chunk_bytes: int, reserve: Callable[[int], None] | None = None) -> None:
         self.spec = spec
         self.max_chunk_bytes = max_chunk_bytes
+        self._reserve = reserve or (lambda _size: None)
         self.index = 0
         """The frame being received (= frames completed so far)."""
         self._buffer: bytearray | None = None
@@ -215,9 +223,10 @@ class _FrameAssembler:
             raise StatusError(grpc.StatusCode.OUT_OF_RANGE,
                               f"chunk of frame {index} ends at byte {end}, beyond the frame's {spec.frame_bytes} "
                               f"bytes (rows x columns x samples_per_pixel x bits_allocated/8)")
+        self._reserve(size)
         if self._buffer is None:
-            self._buffer = bytearray(spec.frame_bytes)
-        self._buffer[self._filled:end] = chunk.data
+            self._buffer = bytearray()
+        self._buffer += chunk.data
         self._filled = end
         if end < spec.frame_bytes:
             return None
@@ -279,6 +288,8 @@ class _Stream:
     pending: int = 0
     """Frames received and not yet answered (the stream's share of pixelsvc_pending_frames)."""
     answered: int = 0
+    held_bytes: int = 0
+    """Pixel bytes this stream holds in the server's ByteBudget (released as frames are answered)."""
 
 
 class RedactorServicer(pb_grpc.RedactorServiceServicer):
@@ -295,6 +306,7 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
         self._submit: Callable[[Frame], Awaitable[list[TextRead]]] | None = None
         self._ids = itertools.count(1)
         self._prefix = uuid.uuid4().hex[:6]
+        self._budget = ByteBudget(config.max_bytes_in_flight)
 
     def attach(self, engine: Engine, submit: Callable[[Frame], Awaitable[list[TextRead]]]) -> None:
         """Start serving with this engine; `submit` is the batcher's (``FrameBatcher.submit``)."""
@@ -318,6 +330,8 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
             self._require_ready()
             iterator = aiter(request_iterator)
             first = await anext(iterator, None)
+            if first is MALFORMED:
+                raise _invalid("the first RedactSeries message is not a valid RedactSeriesRequest (protobuf)")
             if first is None or first.WhichOneof("body") != "header":
                 got = "nothing" if first is None else (first.WhichOneof("body") or "an empty message")
                 raise _invalid(f"the first message of RedactSeries must be a SeriesHeader describing the image; got "
@@ -339,6 +353,8 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
             self._metrics.streams_in_flight.dec()
             if stream is not None:
                 self._cancel(stream)
+                self._budget.release(stream.held_bytes)
+                stream.held_bytes = 0
             self._metrics.observe_request("RedactSeries", outcome.name.lower())
             log.info("stream finished", extra={
                 "stream": stream_id, "outcome": outcome.name, "seconds": round(time.perf_counter() - started, 4),
@@ -349,12 +365,17 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
                           context: grpc.aio.ServicerContext) -> pb.RedactFrameResponse:
         started = time.perf_counter()
         outcome = grpc.StatusCode.OK
+        reserved = 0
         try:
             engine = self._require_ready()
+            if request is MALFORMED:
+                raise _invalid("the request is not a valid RedactFrameRequest (protobuf)")
             spec = frame_spec(request.header, self._config, single_frame=True)
             if len(request.pixels) != spec.frame_bytes:
                 raise _invalid(f"pixels carries {len(request.pixels)} bytes; the image description needs "
                                f"{spec.frame_bytes} (rows x columns x samples_per_pixel x bits_allocated/8)")
+            self._budget.reserve(spec.frame_bytes)
+            reserved = spec.frame_bytes
             pixels = np.frombuffer(request.pixels, dtype=spec.dtype).reshape(spec.shape)
             frame = Frame((f"{self._prefix}-{next(self._ids)}", 0), pixels, spec.photometric, spec.bits_stored)
             validate_frame(frame, engine.config.max_frame_pixels)
@@ -380,6 +401,7 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
                 self._metrics.frames.labels("rejected" if isinstance(exc, QueueFullError) else "failed").inc()
             await context.abort(outcome, message)
         finally:
+            self._budget.release(reserved)
             self._metrics.observe_request("RedactFrame", outcome.name.lower())
             log.info("frame finished", extra={"outcome": outcome.name,
                                               "seconds": round(time.perf_counter() - started, 4)})
@@ -408,6 +430,8 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
                     raise
                 stream.pending -= 1
                 stream.answered += 1
+                self._budget.release(stream.spec.frame_bytes)
+                stream.held_bytes -= stream.spec.frame_bytes
                 self._metrics.pending_frames.dec()
                 self._metrics.observe_frame(result)
                 for response in self._responses(result, stream):
@@ -425,9 +449,15 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
         flow control push back on a client that sends faster than the server redacts.
         """
         engine = self._require_ready()
-        assembler = _FrameAssembler(stream.spec, self._config.max_chunk_bytes)
+        def reserve(size: int) -> None:
+            self._budget.reserve(size)
+            stream.held_bytes += size
+
+        assembler = _FrameAssembler(stream.spec, self._config.max_chunk_bytes, reserve)
         try:
             async for request in requests:
+                if request is MALFORMED:
+                    raise _invalid("a RedactSeries message is not a valid RedactSeriesRequest (protobuf)")
                 body = request.WhichOneof("body")
                 if body == "header":
                     raise _invalid("a second SeriesHeader arrived; send one header per stream, then only chunks")

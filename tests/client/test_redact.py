@@ -207,6 +207,7 @@ def test_key_file_created_once_outside_the_output(tmp_path: Path) -> None:
     assert load_key(None, out) == (key, path, False)
     short = tmp_path / "short.key"
     short.write_text("too short")
+    short.chmod(0o600)
     with pytest.raises(ConfigError):
         load_key(short, out)
     with pytest.raises(ConfigError):
@@ -229,6 +230,7 @@ def test_cli_pseudonym_mapping_and_exit_codes(real_root: Path, tmp_path: Path, c
     mapping.write_text(f"original_patient_id,new_name,new_id\n{original.PatientID},STUDY^SUBJECT7,SUBJ-007\n")
     key = tmp_path / "k.key"
     key.write_text("0123456789abcdef0123456789abcdef")
+    key.chmod(0o600)
     out = tmp_path / "out"
     code = main(["redact", str(source), "--out", str(out), "--key-file", str(key), "--pseudonyms", str(mapping),
                  "--device", "cpu", "--no-progress", "--report", str(tmp_path / "r.jsonl")])
@@ -284,6 +286,7 @@ def test_server_over_mutual_tls_and_failures(real_root: Path, tmp_path: Path, ce
     source = _copy(real_root, US, tmp_path / "in")
     key = tmp_path / "k.key"
     key.write_text("0123456789abcdef0123456789abcdef")
+    key.chmod(0o600)
     d = certificates
     config = local_config(engine, plaintext=False, tls_cert=d / "server.pem", tls_key=d / "server.key",
                           tls_client_ca=d / "ca.pem")

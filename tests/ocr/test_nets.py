@@ -71,3 +71,17 @@ def test_unsupported_operator_fails_loudly():
     with pytest.raises(NotImplementedError, match="Einsum"):
         program_from_onnx(helper.make_model(graph))
     assert onnx is not None
+
+
+@pytest.mark.parametrize("name, shape", [("ppocrv6-small-det", (1, 3, 64, 96)), ("ppocrv6-small-rec", (2, 3, 48, 96))])
+def test_graph_has_no_host_reads_and_traces_whole(name, shape):
+    """`fullgraph=True` fails on any graph break: a `.tolist()`/`.item()` of a tensor would be one.
+
+    The eager backend traces without a C++ compiler, so this runs on any CPU.
+    """
+    module = OnnxGraphModule(load_program(MODELS[name])).eval()
+    assert not any(isinstance(v, torch.Tensor) for v in module._static_constants.values())
+    x = torch.rand(*shape) * 2 - 1
+    compiled = torch.compile(module, backend="eager", fullgraph=True)
+    with torch.inference_mode():
+        assert torch.equal(compiled(x), module(x))

@@ -17,6 +17,7 @@ from pixelsvc.types import Policy
 
 __all__ = [
     "DEFAULT_ALLOWLIST",
+    "PRECISIONS",
     "BatcherConfig",
     "DetConfig",
     "EngineConfig",
@@ -28,6 +29,10 @@ __all__ = [
     "load_engine_config",
     "load_service_config",
 ]
+
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+"""Values of `EngineConfig.precision`."""
 
 
 def _check_range(owner: object, name: str, lo: float | None, hi: float | None) -> None:
@@ -110,8 +115,13 @@ class RecConfig:
     """Input height of the recogniser (fixed by the model)."""
     max_width: int = 1600
     """Crops wider than this after resizing to `height` are split into overlapping pieces."""
-    batch_size: int = 32
-    """Crops per recogniser forward pass (crops are sorted by width to limit padding)."""
+    batch_size: int = 0
+    """Crops per recogniser forward pass (crops are sorted by width to limit padding); 0 picks per
+    device: 32 on CPU, 128 on CUDA (see `for_device`)."""
+    cache_size: int = 4096
+    """Reads remembered across calls, by crop digest (LRU), so cine overlays streamed frame by frame
+    are read once; 0 disables. Held in memory only. A read never depends on its batch mates, so a
+    remembered read equals a fresh one."""
     min_confidence: float = 0.0
     """Reads below this mean character confidence are still classified (never dropped):
     a low-confidence read is unknown text, and the policy decides."""
@@ -119,7 +129,8 @@ class RecConfig:
     def __post_init__(self) -> None:
         _check_range(self, "height", 16, 128)
         _check_range(self, "max_width", 64, 8192)
-        _check_range(self, "batch_size", 1, 1024)
+        _check_range(self, "batch_size", 0, 1024)
+        _check_range(self, "cache_size", 0, 1_000_000)
         _check_range(self, "min_confidence", 0.0, 1.0)
 
 
@@ -254,6 +265,17 @@ class EngineConfig:
     """Where converted models are cached (keyed by the source's sha256); None disables."""
     max_frame_pixels: int = 64_000_000
     """Frames with more pixels than this are refused (absurd dimensions)."""
+    precision: str = "auto"
+    """Float type of the networks: 'fp32', 'bf16' or 'fp16'; 'auto' is fp32 on CPU (half-precision
+    convolutions are slower on most CPUs) and fp16 on CUDA. fp16 reads agree with fp32 on more lines
+    than bf16 (8 mantissa bits shift DB region edges and change a few reads); measured with
+    bench/parity.py, numbers in bench/RESULTS.md. Reductions and softmax stay float32 either way."""
+    channels_last: str = "auto"
+    """'on', 'off', or 'auto' (on for CUDA, off for CPU): store conv weights and inputs NHWC, the layout
+    cuDNN's fastest kernels use. CUDA also gets cudnn.benchmark (the detector's shape buckets repeat)."""
+    compile: bool = False
+    """Wrap both networks in `torch.compile` (one graph per shape bucket; the nets have no host reads).
+    Opt-in: on CPU it needs a C++ compiler and compiles for minutes; measure before turning it on."""
     render: RenderConfig = field(default_factory=RenderConfig)
     det: DetConfig = field(default_factory=DetConfig)
     rec: RecConfig = field(default_factory=RecConfig)
@@ -269,6 +291,25 @@ class EngineConfig:
             object.__setattr__(self, "policy", Policy(self.policy))
         _check_range(self, "cpu_threads", 0, 1024)
         _check_range(self, "max_frame_pixels", 1, 1_000_000_000)
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"EngineConfig.precision = {self.precision!r} is not valid; use one of "
+                              f"{', '.join(PRECISIONS)}")
+        if self.channels_last not in ("auto", "on", "off"):
+            raise ConfigError(f"EngineConfig.channels_last = {self.channels_last!r} is not valid; use 'auto', "
+                              f"'on' or 'off'")
+
+    def for_device(self, device_type: str) -> EngineConfig:
+        """This config with every per-device default ('auto', 0) resolved for 'cpu' or 'cuda'.
+
+        CPU keeps what was measured fastest there (bench/RESULTS.md): fp32, NCHW, detector batch 1,
+        recogniser batch 32. CUDA gets bf16, channels-last and larger batches, which keep the GPU busy.
+        """
+        cuda = device_type == "cuda"
+        det = self.det if self.det.batch_size else replace(self.det, batch_size=16 if cuda else 1)
+        rec = self.rec if self.rec.batch_size else replace(self.rec, batch_size=128 if cuda else 32)
+        precision = self.precision if self.precision != "auto" else ("fp16" if cuda else "fp32")
+        layout = self.channels_last if self.channels_last != "auto" else ("on" if cuda else "off")
+        return replace(self, det=det, rec=rec, precision=precision, channels_last=layout)
 
 
 @dataclass(frozen=True, slots=True)

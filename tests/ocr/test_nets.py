@@ -22,7 +22,8 @@ def _det_input(engine) -> np.ndarray:
     synth = make_frame(7, 256, 384, bits=12)
     view = engine.renderer.render(synth.frame)[0]
     job = engine.detector.plan(0, view)[0]
-    return engine.detector.preprocess(view.image, job)[None]
+    resized = engine.detector.preprocess(view.image, job)
+    return engine.detector.normalise(torch.from_numpy(resized[None])).numpy()
 
 
 def test_detector_matches_onnxruntime(engine):
@@ -40,9 +41,9 @@ def test_recogniser_matches_onnxruntime_probabilities_and_text(engine):
     view = engine.renderer.render(synth.frame)[0]
     crops = [view.image[max(0, t.box[1] - 2):t.box[3] + 2, max(0, t.box[0] - 2):t.box[2] + 2] for t in synth.texts]
     batch = engine.recognizer.preprocess(crops)
-    reference = _session("ppocrv6-small-rec").run(None, {"x": batch})[0]
+    reference = _session("ppocrv6-small-rec").run(None, {"x": batch.numpy()})[0]
     with torch.inference_mode():
-        ours = engine.recognizer.net(torch.from_numpy(batch))
+        ours = engine.recognizer.net(batch)
     assert np.abs(ours.numpy() - reference).max() <= 1e-4
     ours_text = [text for text, _ in engine.recognizer.decode(ours)]
     reference_text = [text for text, _ in engine.recognizer.decode(torch.from_numpy(reference))]

@@ -11,6 +11,11 @@ float scales of Resize and every `Shape` result are python values, worked out fr
 tensor shapes, so a forward is a pure chain of device kernels. That keeps it compatible
 with CUDA graphs and `torch.compile(fullgraph=True)`, and avoids a device sync per node.
 
+Cast to bf16/fp16, the module keeps autocast's split by itself: convolutions and matrix
+products run in the weights' dtype (activations are cast to it), while reductions
+(ReduceMean, the layer-norm chains built on it) and Softmax run in float32, so the
+normalisation statistics keep their precision.
+
 The graph is stored as plain data (`GraphProgram`), so a converted model can be saved
 with `torch.save` and loaded with `weights_only=True` without importing onnx.
 """
@@ -236,8 +241,13 @@ def _pool_padding(x: torch.Tensor, attrs: dict[str, Any], kernel: Sequence[int],
     return x
 
 
+def _low(*tensors: torch.Tensor) -> torch.dtype:
+    """The narrowest float dtype among `tensors`: the dtype a product of them is computed in."""
+    return min((t.dtype for t in tensors), key=lambda d: torch.finfo(d).bits)
+
+
 def _conv(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
-    x, w = ins[0], ins[1]
+    x, w = ins[0].to(ins[1].dtype), ins[1]
     b = ins[2] if len(ins) > 2 else None
     kernel = list(w.shape[2:])
     strides = attrs.get("strides", [1] * len(kernel))
@@ -258,7 +268,7 @@ def _conv(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 
 
 def _conv_transpose(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
-    x, w = ins[0], ins[1]
+    x, w = ins[0].to(ins[1].dtype), ins[1]
     b = ins[2] if len(ins) > 2 else None
     pads = attrs.get("pads", [0, 0, 0, 0])
     if pads[:2] != pads[2:] or "output_shape" in attrs or attrs.get("auto_pad", "NOTSET") != "NOTSET":
@@ -286,6 +296,7 @@ def _average_pool(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 
 def _batch_norm(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     x, scale, bias, mean, var = ins[:5]
+    x = x.to(scale.dtype)
     return [F.batch_norm(x, mean, var, scale, bias, False, 0.0, attrs.get("epsilon", 1e-5))]
 
 
@@ -314,9 +325,18 @@ def _resize(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 def _reduce_mean(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     axes = attrs.get("axes")
     keep = bool(attrs.get("keepdims", 1))
+    x = ins[0].float()  # statistics in float32 (layer norms): what follows is promoted to float32 too
     if axes is None:
-        return [ins[0].mean(keepdim=keep) if keep else ins[0].mean()]
-    return [ins[0].mean(dim=list(axes), keepdim=keep)]
+        return [x.mean(keepdim=keep) if keep else x.mean()]
+    return [x.mean(dim=list(axes), keepdim=keep)]
+
+
+def _matmul(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
+    a, b = ins
+    if _is_static(a) or _is_static(b):
+        raise NotImplementedError("MatMul of shape values")
+    dtype = _low(a, b)
+    return [torch.matmul(a.to(dtype), b.to(dtype))]
 
 
 def _shape(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
@@ -420,13 +440,13 @@ SUPPORTED_OPS: dict[str, OpFn] = {
     "HardSigmoid": _hard_sigmoid,
     "Erf": lambda ins, a: [torch.erf(ins[0])],
     "Sqrt": lambda ins, a: [torch.sqrt(ins[0])],
-    "Softmax": lambda ins, a: [torch.softmax(ins[0], dim=a.get("axis", -1))],
+    "Softmax": lambda ins, a: [torch.softmax(ins[0].float(), dim=a.get("axis", -1))],
     "Add": _binary(torch.add),
     "Sub": _binary(torch.sub),
     "Mul": _binary(torch.mul),
     "Div": _binary(torch.div),
     "Pow": _binary(torch.pow),
-    "MatMul": _binary(torch.matmul),
+    "MatMul": _matmul,
     "ReduceMean": _reduce_mean,
     "Concat": _concat,
     "Shape": _shape,

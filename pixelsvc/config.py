@@ -335,7 +335,13 @@ class BatcherConfig:
     (RESOURCE_EXHAUSTED) instead of queueing without bound. Size it to a few batches: more only
     adds latency, and the queue depth is the autoscaler's signal to add replicas."""
 
+    batches_in_flight: int = 0
+    """Batches that may run at once, each on its own worker thread; 0 picks per device: 2 on CUDA (the
+    host prepares batch N+1 - render, resize, upload - while the GPU runs batch N), 1 on CPU (both
+    would share the same cores). A batch only forms when a worker is free, so queue wait stays bounded."""
+
     def __post_init__(self) -> None:
+        _check_range(self, "batches_in_flight", 0, 8)
         _check_range(self, "max_batch_frames", 1, 1024)
         _check_range(self, "max_batch_pixels", 1, None)
         _check_range(self, "max_wait_ms", 0.0, 10_000.0)
@@ -383,6 +389,11 @@ class ServiceConfig:
     window_frames: int = 4
     """Frames of one stream that may be in the batcher at once. More than 1 lets a stream's frames
     share a batch; results still go out in frame order."""
+    warmup: str = "auto"
+    """'on', 'off', or 'auto' (on for CUDA): before health turns SERVING, run a few synthetic frames
+    (512x512 mono, 800x600 RGB, at batch 1 and the detector batch size) through the engine, so
+    first-shape costs (cuDNN kernel search, allocator growth, compiled graphs) stay out of client
+    latency. CPU has no kernel search, and warming costs it seconds of start-up: off there by default."""
     dedup_window: int = 8
     """A frame identical to one of the stream's last `dedup_window` distinct frames (content hash)
     reuses that frame's analysis instead of being batched again (static cine loops). Only these
@@ -405,6 +416,8 @@ class ServiceConfig:
     engine: EngineConfig = field(default_factory=EngineConfig)
 
     def __post_init__(self) -> None:
+        if self.warmup not in ("auto", "on", "off"):
+            raise ConfigError(f"ServiceConfig.warmup = {self.warmup!r} is not valid; use 'auto', 'on' or 'off'")
         _check_range(self, "port", 0, 65535)
         _check_range(self, "metrics_port", 0, 65535)
         _check_range(self, "max_message_bytes", 64 * 1024, 1 << 30)

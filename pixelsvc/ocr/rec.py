@@ -158,6 +158,12 @@ class TextRecognizer:
         independent of which other crops were batched with it: the service, which batches
         frames from many streams, reads exactly what the in-process engine reads. It also
         keeps padding under `_WIDTH_STEP` pixels per crop.
+
+        Measured alternatives (bench/RESULTS.md, "issue 12"): padding each crop to a few
+        geometric width buckets (64, 96, 128, 192, ... 1600) instead changed 5 of 120 reads,
+        so extra padding does change what the network reads; resizing crops on the device
+        with one bilinear `grid_sample` (within 1 grey level of cv2) changed 1 of 120. Both stay
+        off: reads must not move.
         """
         by_width: dict[int, list[int]] = {}
         for index, crop in enumerate(crops):

@@ -101,5 +101,7 @@ def tune_module(module: OnnxGraphModule, config: EngineConfig) -> OnnxGraphModul
     if next(module.buffers()).device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # shape buckets repeat: pick the fastest kernel once per shape
     if config.compile:
-        module.forward = torch.compile(module.forward, dynamic=False)  # type: ignore[method-assign]
+        # dynamic=None: the first new shape recompiles with symbolic sizes (the graph's shape
+        # arithmetic is python ints, so it traces), instead of one graph per detector/crop width
+        module.forward = torch.compile(module.forward)  # type: ignore[method-assign]
     return module

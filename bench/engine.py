@@ -78,7 +78,12 @@ def _sync(device: str) -> None:
 def run_throughput(case: str, device: str, batch: int, count: int) -> dict:
     """Process `count` frames in calls of `batch` frames; report frames/s and stage seconds."""
     frames = _ct_frames(count) if case == "ct" else _us_frames(count)
-    engine = _engine(device, batch, dedup=False)
+    return measure_engine(case, _engine(device, batch, dedup=False), frames, batch)
+
+
+def measure_engine(case: str, engine, frames: list, batch: int) -> dict:
+    """Frames/s of `engine.process` over `frames` in calls of `batch` frames, after one warm-up call."""
+    device, count = str(engine.device), len(frames)
     engine.process(frames[:batch])  # warm-up: first-call allocations, kernel selection
     _sync(device)
     before = engine.stats

@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,7 +158,8 @@ def _wait_serving(address: str, process: subprocess.Popen[bytes], timeout: float
 
 
 def run_mode(name: str, args: argparse.Namespace, series: list[tuple[list[Frame], PhiContext]],
-             max_batch_frames: int) -> dict[str, object]:
+             max_batch_frames: int, window: AbstractContextManager[object] | None = None) -> dict[str, object]:
+    """One server, `len(series)` clients for `args.seconds`; `window` is entered for the measured time only."""
     port, metrics_port = _free_port(), _free_port()
     address = f"127.0.0.1:{port}"
     command = [sys.executable, "-m", "pixelsvc.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -186,7 +187,8 @@ def run_mode(name: str, args: argparse.Namespace, series: list[tuple[list[Frame]
             started = time.perf_counter()
             for thread in threads:
                 thread.start()
-            time.sleep(args.seconds)
+            with window or nullcontext():
+                time.sleep(args.seconds)
             stop.set()
             for thread in threads:
                 thread.join(600)

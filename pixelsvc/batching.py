@@ -82,8 +82,9 @@ class _Pending:
 class FrameBatcher:
     """Packs frames from many streams into batches for one inference worker.
 
-    ``run_batch`` is synchronous (``engine.read_text``) and runs on one dedicated worker
-    thread, so the event loop never blocks and the device sees one batch at a time.
+    ``run_batch`` is synchronous (``engine.read_text``) and runs on dedicated worker threads
+    (``batches_in_flight``, 1 by default), so the event loop never blocks. With more than one,
+    the next batch is formed and prepared while the previous one is still on the device.
 
     Shutdown order in the service: stop accepting streams, let in-flight streams finish
     (they still submit frames), then ``await batcher.stop()``; a stopped batcher refuses
@@ -103,7 +104,9 @@ class FrameBatcher:
         self._buckets: dict[ShapeKey, deque[_Pending]] = {}
         self._queued_frames = 0
         self._queued_pixels = 0
-        self._current: list[_Pending] = []
+        self._running: dict[int, list[_Pending]] = {}  # batches on the workers, by task id
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._crash: BaseException | None = None
         self._seq = 0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -129,14 +132,18 @@ class FrameBatcher:
         return self._queued_pixels
 
     @property
+    def _workers(self) -> int:
+        return max(1, self.config.batches_in_flight)  # 0 (per device) is resolved by the server
+
+    @property
     def in_flight(self) -> int:
-        """Frames in the batch the worker is running now (0 when idle)."""
-        return len(self._current)
+        """Frames in the batches the workers are running now (0 when idle)."""
+        return sum(len(batch) for batch in self._running.values())
 
     @property
     def running(self) -> bool:
         """True between `start()` and the beginning of `stop()`: submits are accepted."""
-        return self._task is not None and not self._task.done() and not self._stopping
+        return self._task is not None and not self._task.done() and not self._stopping and self._crash is None
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -144,7 +151,8 @@ class FrameBatcher:
         """Start the batching loop and the worker thread on the running event loop."""
         if self._task is not None:
             raise RuntimeError("FrameBatcher.start() was already called; build a new FrameBatcher to restart")
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pixelsvc-batch")
+        self._executor = ThreadPoolExecutor(max_workers=self._workers,
+                                            thread_name_prefix="pixelsvc-batch")
         self._wakeup = asyncio.Event()
         self._task = asyncio.create_task(self._loop(), name="pixelsvc-frame-batcher")
 
@@ -229,6 +237,8 @@ class FrameBatcher:
     async def _loop(self) -> None:
         try:
             while True:
+                if self._crash is not None:
+                    raise self._crash
                 head = self._oldest()
                 if head is None:
                     if self._stopping:
@@ -243,17 +253,40 @@ class FrameBatcher:
                         async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                             await self._wakeup.wait()
                     continue
-                self._current = self._take(head)  # set before anything can fail, so `finally` sees it
-                await self._execute(self._current)
-                self._current = []
+                if len(self._tasks) >= self._workers:  # every worker busy: wait for one
+                    await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                batch = self._take(head)
+                task = asyncio.create_task(self._execute(batch))
+                self._running[id(task)] = batch  # registered before it can run, so `finally` sees it
+                self._tasks.add(task)
+                task.add_done_callback(self._finished)
+                if self._workers == 1:
+                    await asyncio.wait({task})
         finally:  # normally empty; not so if the loop task was cancelled or crashed
+            if self._tasks:  # batches on the workers finish and deliver their results
+                await asyncio.wait(set(self._tasks))
             error = BatcherStoppedError("the frame batcher stopped unexpectedly before this frame finished; "
                                         "retry the request")
             self._fail_queued(error)
-            for item in self._current:
+            for batch in self._running.values():
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(error)
+            self._running.clear()
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        batch = self._running.pop(id(task), [])
+        failure = None if task.cancelled() else task.exception()
+        if task.cancelled() or failure is not None:  # `_execute` itself broke: its frames must not hang
+            log.error("a batch task ended without results (%s)", type(failure).__name__ if failure else "cancelled")
+            error = BatcherStoppedError("the frame batcher failed while running this frame; retry the request")
+            for item in batch:
                 if not item.future.done():
                     item.future.set_exception(error)
-            self._current = []
+            self._crash = failure or error  # a bug, not a bad frame: end the loop as if it had raised
+        self._wakeup.set()
 
     def _is_full(self) -> bool:
         return (self._queued_frames >= self.config.max_batch_frames

@@ -17,6 +17,7 @@ from pixelsvc.phi.lexicon import DEFAULT_ALLOWLIST
 from pixelsvc.types import Policy
 
 __all__ = [
+    "PRECISIONS",
     "BatcherConfig",
     "DecodeLimits",
     "DetConfig",
@@ -30,6 +31,10 @@ __all__ = [
     "load_engine_config",
     "load_service_config",
 ]
+
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+"""Values of `EngineConfig.precision`."""
 
 
 def _check_range(owner: object, name: str, lo: float | None, hi: float | None) -> None:
@@ -131,8 +136,13 @@ class RecConfig:
     """Input height of the recogniser (fixed by the model)."""
     max_width: int = 1600
     """Crops wider than this after resizing to `height` are split into overlapping pieces."""
-    batch_size: int = 32
-    """Crops per recogniser forward pass (crops are sorted by width to limit padding)."""
+    batch_size: int = 0
+    """Crops per recogniser forward pass (crops are sorted by width to limit padding); 0 picks per
+    device: 32 on CPU, 128 on CUDA (see `for_device`)."""
+    cache_size: int = 4096
+    """Reads remembered across calls, by crop digest (LRU), so cine overlays streamed frame by frame
+    are read once; 0 disables. Held in memory only. A read never depends on its batch mates, so a
+    remembered read equals a fresh one."""
     retry_confidence: float = 0.9
     """A line read with a lower mean character confidence on its best view is read again on
     the frame's other views, and the most confident read is kept. 0 turns retries off."""
@@ -143,7 +153,8 @@ class RecConfig:
     def __post_init__(self) -> None:
         _check_range(self, "height", 16, 128)
         _check_range(self, "max_width", 64, 8192)
-        _check_range(self, "batch_size", 1, 1024)
+        _check_range(self, "batch_size", 0, 1024)
+        _check_range(self, "cache_size", 0, 1_000_000)
         _check_range(self, "retry_confidence", 0.0, 1.0)
         _check_range(self, "vertical_aspect", 1.0, 10.0)
 
@@ -262,6 +273,17 @@ class EngineConfig:
     """Where converted models are cached (keyed by the source's sha256); None disables."""
     max_frame_pixels: int = 64_000_000
     """Frames with more pixels than this are refused (absurd dimensions)."""
+    precision: str = "auto"
+    """Float type of the networks: 'fp32', 'bf16' or 'fp16'; 'auto' is fp32 on CPU (half-precision
+    convolutions are slower on most CPUs) and fp16 on CUDA. fp16 reads agree with fp32 on more lines
+    than bf16 (8 mantissa bits shift DB region edges and change a few reads); measured with
+    bench/parity.py, numbers in bench/RESULTS.md. Reductions and softmax stay float32 either way."""
+    channels_last: str = "auto"
+    """'on', 'off', or 'auto' (on for CUDA, off for CPU): store conv weights and inputs NHWC, the layout
+    cuDNN's fastest kernels use. CUDA also gets cudnn.benchmark (the detector's shape buckets repeat)."""
+    compile: bool = False
+    """Wrap both networks in `torch.compile` (one graph per shape bucket; the nets have no host reads).
+    Opt-in: on CPU it needs a C++ compiler and compiles for minutes; measure before turning it on."""
     render: RenderConfig = field(default_factory=RenderConfig)
     det: DetConfig = field(default_factory=DetConfig)
     rec: RecConfig = field(default_factory=RecConfig)
@@ -277,6 +299,25 @@ class EngineConfig:
             object.__setattr__(self, "policy", Policy(self.policy))
         _check_range(self, "cpu_threads", 0, 1024)
         _check_range(self, "max_frame_pixels", 1, 1_000_000_000)
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"EngineConfig.precision = {self.precision!r} is not valid; use one of "
+                              f"{', '.join(PRECISIONS)}")
+        if self.channels_last not in ("auto", "on", "off"):
+            raise ConfigError(f"EngineConfig.channels_last = {self.channels_last!r} is not valid; use 'auto', "
+                              f"'on' or 'off'")
+
+    def for_device(self, device_type: str) -> EngineConfig:
+        """This config with every per-device default ('auto', 0) resolved for 'cpu' or 'cuda'.
+
+        CPU keeps what was measured fastest there (bench/RESULTS.md): fp32, NCHW, detector batch 1,
+        recogniser batch 32. CUDA gets bf16, channels-last and larger batches, which keep the GPU busy.
+        """
+        cuda = device_type == "cuda"
+        det = self.det if self.det.batch_size else replace(self.det, batch_size=16 if cuda else 1)
+        rec = self.rec if self.rec.batch_size else replace(self.rec, batch_size=128 if cuda else 32)
+        precision = self.precision if self.precision != "auto" else ("fp16" if cuda else "fp32")
+        layout = self.channels_last if self.channels_last != "auto" else ("on" if cuda else "off")
+        return replace(self, det=det, rec=rec, precision=precision, channels_last=layout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +343,13 @@ class BatcherConfig:
     (RESOURCE_EXHAUSTED) instead of queueing without bound. Size it to a few batches: more only
     adds latency, and the queue depth is the autoscaler's signal to add replicas."""
 
+    batches_in_flight: int = 0
+    """Batches that may run at once, each on its own worker thread; 0 picks per device: 2 on CUDA (the
+    host prepares batch N+1 - render, resize, upload - while the GPU runs batch N), 1 on CPU (both
+    would share the same cores). A batch only forms when a worker is free, so queue wait stays bounded."""
+
     def __post_init__(self) -> None:
+        _check_range(self, "batches_in_flight", 0, 8)
         _check_range(self, "max_batch_frames", 1, 1024)
         _check_range(self, "max_batch_pixels", 1, None)
         _check_range(self, "max_wait_ms", 0.0, 10_000.0)
@@ -396,6 +443,11 @@ class ServiceConfig:
     window_frames: int = 4
     """Frames of one stream that may be in the batcher at once. More than 1 lets a stream's frames
     share a batch; results still go out in frame order."""
+    warmup: str = "auto"
+    """'on', 'off', or 'auto' (on for CUDA): before health turns SERVING, run a few synthetic frames
+    (512x512 mono, 800x600 RGB, at batch 1 and the detector batch size) through the engine, so
+    first-shape costs (cuDNN kernel search, allocator growth, compiled graphs) stay out of client
+    latency. CPU has no kernel search, and warming costs it seconds of start-up: off there by default."""
     dedup_window: int = 8
     """A frame identical to one of the stream's last `dedup_window` distinct frames (content hash)
     reuses that frame's analysis instead of being batched again (static cine loops). Only these
@@ -418,6 +470,8 @@ class ServiceConfig:
     engine: EngineConfig = field(default_factory=EngineConfig)
 
     def __post_init__(self) -> None:
+        if self.warmup not in ("auto", "on", "off"):
+            raise ConfigError(f"ServiceConfig.warmup = {self.warmup!r} is not valid; use 'auto', 'on' or 'off'")
         _check_range(self, "port", 0, 65535)
         _check_range(self, "metrics_port", 0, 65535)
         _check_range(self, "max_message_bytes", 64 * 1024, 1 << 30)

@@ -28,7 +28,7 @@ from pixelsvc.mask import FrameMasker
 from pixelsvc.ocr.det import TextDetector
 from pixelsvc.ocr.lines import LineReader
 from pixelsvc.ocr.rec import TextRecognizer
-from pixelsvc.ocr.weights import load_module
+from pixelsvc.ocr.weights import load_module, tune_module
 from pixelsvc.ocr.zoo import get_spec
 from pixelsvc.phi import PhiClassifier
 from pixelsvc.render import FrameRenderer
@@ -135,17 +135,15 @@ class Engine:
         self.device = pick_device(self.config.device)
         if self.config.cpu_threads and self.device.type == "cpu":
             torch.set_num_threads(self.config.cpu_threads)
-        if self.config.det.batch_size == 0:  # per-device default
-            auto = replace(self.config.det, batch_size=1 if self.device.type == "cpu" else 16)
-            self.config = replace(self.config, det=auto)
+        self.config = self.config.for_device(self.device.type)
         det_spec = get_spec(self.config.det.model, "det")
         rec_spec = get_spec(self.config.rec.model, "rec")
         cache = self.config.cache_dir
         self.renderer = FrameRenderer(self.config.render)
-        self.detector = TextDetector(load_module(det_spec, self.device, cache), self.config.det, det_spec.mean,
-                                     det_spec.std)
-        self.recognizer = TextRecognizer(load_module(rec_spec, self.device, cache), self.config.rec, rec_spec.mean,
-                                         rec_spec.std)
+        self.detector = TextDetector(tune_module(load_module(det_spec, self.device, cache), self.config),
+                                     self.config.det, det_spec.mean, det_spec.std)
+        self.recognizer = TextRecognizer(tune_module(load_module(rec_spec, self.device, cache), self.config),
+                                         self.config.rec, rec_spec.mean, rec_spec.std)
         self.reader = LineReader(self.recognizer, self.config.rec)
         self.classifier = PhiClassifier(self.config.phi)
         self.masker = FrameMasker(self.config.mask)

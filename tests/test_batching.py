@@ -386,6 +386,40 @@ def test_a_crashed_loop_fails_waiting_frames_instead_of_hanging_them():
     run(main())
 
 
+def test_two_batches_in_flight_run_at_the_same_time_and_one_does_not():
+    """With batches_in_flight=2 a second batch starts while the first is still on its worker."""
+
+    def meeting(parties: int) -> tuple[Any, list[int]]:
+        barrier, peak, lock = threading.Barrier(2, timeout=2.0), [0], threading.Lock()
+        running = [0]
+
+        def run_batch(frames):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            try:
+                barrier.wait()  # both batches must be running at once to pass
+                return [expected_reads(f) for f in frames]
+            finally:
+                with lock:
+                    running[0] -= 1
+        return run_batch, peak
+
+    async def main(in_flight: int):
+        run_batch, peak = meeting(2)
+        async with FrameBatcher(run_batch, config(max_batch_frames=1, max_wait_ms=0.0,
+                                                  batches_in_flight=in_flight)) as batcher:
+            outcomes = await asyncio.gather(batcher.submit(frame("a", 0)), batcher.submit(frame("b", 1)),
+                                            return_exceptions=True)
+            assert batcher.in_flight == 0
+        return outcomes, peak[0]
+
+    outcomes, peak = run(main(2))
+    assert peak == 2 and outcomes == [expected_reads(frame("a", 0)), expected_reads(frame("b", 1))]
+    outcomes, peak = run(main(1))  # one worker: the barrier can never fill, each frame fails on its own
+    assert peak == 1 and all(isinstance(o, threading.BrokenBarrierError) for o in outcomes)
+
+
 # --- configuration -------------------------------------------------------------------------
 
 

@@ -3,16 +3,18 @@
 A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
 
 - pre: each rendered view (or, for very large frames, each tile of it) is resized so its
-  longest side fits `max_side`, both sides rounded to multiples of 32, normalised and
-  turned to BGR (the order PaddleOCR trained on). Jobs of equal tensor shape are stacked
-  so one forward runs a whole batch.
+  longest side fits `max_side`, both sides rounded to multiples of 32 (uint8, on the host).
+  Jobs of equal tensor shape are stacked and uploaded as uint8 (a quarter of the bytes of
+  float32, through pinned memory on CUDA); turning to BGR (the order PaddleOCR trained on)
+  and normalising run on the device, in the net's dtype and memory format.
 - net: the converted PP-OCR detector, on the engine's device.
-- post (`DBPostProcessor`): threshold the probability map, label connected regions, keep
-  those whose mean probability passes `box_thresh`, grow each region back by the DB
-  unclip distance and map it to integer source-frame pixels (floor the minima, ceil the
-  maxima). A region holding several lines of a dense block is cut at the valleys of its
-  row profile, one box per line. Boxes found on several views or tiles are merged here, and
-  nowhere else (`detect_frames`).
+- post (`DBPostProcessor`): on the device, threshold the probability map and dilate it;
+  one uint8 map (0 background, 1 dilation, 2 kernel) and the kernel's probabilities come
+  back. On the host: label connected regions, keep those whose mean probability passes
+  `box_thresh`, grow each region back by the DB unclip distance and map it to integer
+  source-frame pixels (floor the minima, ceil the maxima). A region holding several lines
+  of a dense block is cut at the valleys of its row profile, one box per line. Boxes found
+  on several views or tiles are merged here, and nowhere else (`detect_frames`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pixelsvc.config import DetConfig
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import Detection, RenderedFrame, TextBox
 
-__all__ = ["DBPostProcessor", "TextDetector", "box_iou", "merge_boxes"]
+__all__ = ["DBMap", "DBPostProcessor", "TextDetector", "box_iou", "merge_boxes", "upload_uint8"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,19 @@ class _Job:
     x1: int
     y1: int
     shape: tuple[int, int]  # (height, width) of the network input, multiples of 32
+
+
+@dataclass(frozen=True, slots=True)
+class DBMap:
+    """The host side of one thresholded probability map.
+
+    `code` is 0 for background, 1 for pixels the 2x2 dilation added and 2 for kernel pixels
+    (probability above `bin_thresh`); `kernel_prob` holds the kernel pixels' probabilities in
+    row-major order, which is all the region scores need.
+    """
+
+    code: np.ndarray  # uint8 (rows, cols)
+    kernel_prob: np.ndarray  # float32 (kernel pixels,)
 
 
 class DBPostProcessor:
@@ -58,18 +73,35 @@ class DBPostProcessor:
         return (f"DBPostProcessor(bin_thresh={self.bin_thresh}, box_thresh={self.box_thresh}, "
                 f"unclip_ratio={self.unclip_ratio}, min_box_side={self.min_box_side})")
 
-    def __call__(self, prob: np.ndarray) -> list[tuple[float, float, float, float, float]]:
-        """Boxes (x0, y0, x1, y1, score) in probability-map pixels, as floats."""
+    @torch.inference_mode()
+    def maps(self, prob: torch.Tensor) -> list[DBMap]:
+        """Threshold and dilate a (batch, rows, cols) probability map where it lies; two copies back."""
+        prob = prob.float()
         kernel = prob > self.bin_thresh
-        # the DB kernel is a shrunk text core: a 2x2 dilation joins cores split by a pixel
-        joined = cv2.dilate(kernel.astype(np.uint8), np.ones((2, 2), np.uint8))
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+        # the DB kernel is a shrunk text core: a 2x2 dilation joins cores split by a pixel. As
+        # cv2.dilate with a 2x2 kernel, a pixel is set when it or its upper/left neighbours are
+        padded = torch.nn.functional.pad(kernel[:, None].to(torch.uint8), (1, 0, 1, 0))
+        joined = torch.nn.functional.max_pool2d(padded.float(), 2, stride=1)[:, 0] > 0
+        code = (joined.to(torch.uint8) + kernel.to(torch.uint8)).cpu().numpy()
+        values = prob[kernel].cpu().numpy()  # row-major over the batch: split per map below
+        counts = np.count_nonzero(code == 2, axis=(1, 2))
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        return [DBMap(code[i], values[starts[i]:starts[i + 1]]) for i in range(len(code))]
+
+    def __call__(self, prob: DBMap | np.ndarray) -> list[tuple[float, float, float, float, float]]:
+        """Boxes (x0, y0, x1, y1, score) in probability-map pixels, as floats."""
+        if isinstance(prob, np.ndarray):
+            prob = self.maps(torch.from_numpy(prob)[None])[0]
+        code = prob.code
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(code, connectivity=8)
         if count <= 1:
             return []
         # a region's score is the mean probability over its kernel pixels (not the dilation)
-        kernel_labels = labels[kernel]
-        sums = np.bincount(kernel_labels, weights=prob[kernel], minlength=count)
+        kernel_labels = labels[code == 2]
+        sums = np.bincount(kernel_labels, weights=prob.kernel_prob, minlength=count)
         scores = sums / np.maximum(np.bincount(kernel_labels, minlength=count), 1)
+        kernel = code == 2
+        dense: np.ndarray | None = None  # the kernel probabilities as an image, built when a region is cut
         boxes = []
         for index in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[index])
@@ -79,10 +111,13 @@ class DBPostProcessor:
                 core = (labels[y:y + h, x:x + w] == index) & kernel[y:y + h, x:x + w]
                 lines = _split_lines(core)
                 if len(lines) > 1:
+                    if dense is None:
+                        dense = np.zeros(code.shape, np.float32)
+                        dense[kernel] = prob.kernel_prob
                     for top, bottom in lines:
-                        boxes.extend(self._line_box(prob, core, x, y, top, bottom))
+                        boxes.extend(self._line_box(dense, core, x, y, top, bottom))
                     continue
-            boxes.append(self._unclip(x, y, w, h, area, float(scores[index]), prob.shape))
+            boxes.append(self._unclip(x, y, w, h, area, float(scores[index]), code.shape))
         return boxes
 
     def _line_box(self, prob: np.ndarray, core: np.ndarray, x: int, y: int, top: int,
@@ -152,8 +187,9 @@ class TextDetector:
         self.net = net
         self.config = config
         self.post = DBPostProcessor(config.bin_thresh, config.box_thresh, config.unclip_ratio, config.min_box_side)
-        self._mean = np.asarray(mean, dtype=np.float32) * 255.0
-        self._scale = 1.0 / (np.asarray(std, dtype=np.float32) * 255.0)
+        # per channel in BGR order, shaped to broadcast over (batch, 3, rows, cols)
+        self._mean = torch.from_numpy(np.asarray(mean, dtype=np.float32) * 255.0).reshape(1, 3, 1, 1)
+        self._scale = torch.from_numpy(1.0 / (np.asarray(std, dtype=np.float32) * 255.0)).reshape(1, 3, 1, 1)
 
     def __repr__(self) -> str:
         return f"TextDetector(max_side={self.config.max_side}, batch_size={self.config.batch_size}, post={self.post!r})"
@@ -161,6 +197,11 @@ class TextDetector:
     @property
     def device(self) -> torch.device:
         return next(self.net.buffers()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The net's float dtype: inputs are cast to it (fp32, bf16 or fp16)."""
+        return next(self.net.buffers()).dtype
 
     def detect_frames(self, views_per_frame: Sequence[Sequence[RenderedFrame]]) -> list[list[Detection]]:
         """The text boxes of each frame, merged across its views, with the view each is read on.
@@ -225,19 +266,29 @@ class TextDetector:
         return jobs
 
     def preprocess(self, image: np.ndarray, job: _Job) -> np.ndarray:
+        """The job's region resized to the network input: uint8 RGB (rows, cols, 3)."""
         region = image[job.y0:job.y1, job.x0:job.x1]
         height, width = job.shape
         if region.shape[:2] != (height, width):
             shrink = height < region.shape[0] or width < region.shape[1]
             region = cv2.resize(region, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
-        bgr = region[:, :, ::-1].astype(np.float32)
-        return ((bgr - self._mean) * self._scale).transpose(2, 0, 1)
+        return region
+
+    def normalise(self, batch: torch.Tensor) -> torch.Tensor:
+        """uint8 RGB (batch, rows, cols, 3) -> the net's BGR input (batch, 3, rows, cols) in its dtype.
+
+        The permuted view is channels-last in memory, which is what convolutions on CUDA prefer;
+        the arithmetic is float32, as the reference pre-processing, then cast.
+        """
+        bgr = batch.permute(0, 3, 1, 2).flip(1).float()
+        x = (bgr - self._mean.to(bgr.device)) * self._scale.to(bgr.device)
+        return x.to(self.dtype)
 
     @torch.inference_mode()
-    def _forward(self, inputs: list[np.ndarray]) -> np.ndarray:
-        batch = torch.from_numpy(np.stack(inputs)).to(self.device, non_blocking=True)
-        prob = self.net(batch)
-        return prob[:, 0].float().cpu().numpy()
+    def _forward(self, inputs: list[np.ndarray]) -> list[DBMap]:
+        batch = upload_uint8(inputs, self.device)
+        prob = self.net(self.normalise(batch))
+        return self.post.maps(prob[:, 0])
 
     @staticmethod
     def _to_source(job: _Job, boxes: list[tuple[float, float, float, float, float]]) -> list[TextBox]:
@@ -253,6 +304,16 @@ class TextDetector:
                 score,
             ))
         return out
+
+
+def upload_uint8(arrays: np.ndarray | Sequence[np.ndarray], device: torch.device) -> torch.Tensor:
+    """Stack equal-shape uint8 arrays onto `device`; through pinned memory on CUDA, so the copy is asynchronous."""
+    shape = (len(arrays), *arrays[0].shape)
+    if device.type != "cuda":
+        return torch.from_numpy(arrays if isinstance(arrays, np.ndarray) else np.stack(arrays))
+    staging = torch.empty(shape, dtype=torch.uint8, pin_memory=True)
+    np.stack(arrays, out=staging.numpy())
+    return staging.to(device, non_blocking=True)
 
 
 def _detection_scale(rows: int, cols: int, cfg: DetConfig) -> float:

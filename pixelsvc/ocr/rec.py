@@ -1,20 +1,26 @@
 """Stage 4: read the text in each detected box with the PP-OCR CTC recogniser.
 
 - pre: crop the box from the view it was found on, resize to the model's height keeping
-  the aspect ratio, normalise, BGR. Crops are sorted by width and padded to the widest in
-  their batch, so padding stays small.
+  the aspect ratio (uint8, on the host), stack and upload as uint8; BGR, normalisation,
+  zero padding and the cast to the net's dtype run on the device. Crops are sorted by
+  width and padded to the widest in their batch, so padding stays small.
 - net: the converted PP-OCR recogniser (it ends in a softmax over 18,710 classes).
-- post (`CTCDecoder`): best path: argmax per time step, collapse repeats, drop blanks.
-  Confidence is the mean probability of the kept characters.
+- post (`CTCDecoder`): best path on the device: argmax per time step, collapse repeats,
+  drop blanks, confidence = mean probability of the kept characters; one small copy back.
 
 Identical crops (same pixels) are read once: series repeat the same annotation on every
-frame, so this saves most recognition work on cines.
+frame, so this saves most recognition work on cines. Reads are also remembered across
+calls (an LRU by crop digest, `RecConfig.cache_size`), so a cine streamed frame by frame
+reads its overlay once; a read never depends on its batch mates, so a cached read is the
+read the network would give.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +29,7 @@ import numpy as np
 import torch
 
 from pixelsvc.config import RecConfig
+from pixelsvc.ocr.det import upload_uint8
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import TextBox, TextRead
 
@@ -60,17 +67,23 @@ class CTCDecoder:
         return f"CTCDecoder(classes={len(self.charset)})"
 
     def __call__(self, probs: torch.Tensor) -> list[tuple[str, float]]:
-        """(text, confidence) per row of a (batch, time, classes) probability tensor."""
+        """(text, confidence) per row of a (batch, time, classes) probability tensor.
+
+        Argmax, collapse and confidence run where `probs` lies; one (batch, time + 1) float32
+        tensor comes back: the kept class per step (-1 where dropped) and the confidence.
+        Class ids are below 2**24, so float32 holds them exactly.
+        """
         best_prob, best = probs.max(dim=2)
-        best_np, prob_np = best.cpu().numpy(), best_prob.float().cpu().numpy()
+        keep = best != 0
+        keep[:, 1:] &= best[:, 1:] != best[:, :-1]
+        kept = keep.sum(dim=1)
+        confidence = (best_prob.float() * keep).sum(dim=1) / kept.clamp(min=1)
+        packed = torch.cat([torch.where(keep, best, -1).float(), confidence[:, None]], dim=1).cpu().numpy()
         results = []
-        for indices, scores in zip(best_np, prob_np, strict=True):
-            keep = indices != 0
-            keep[1:] &= indices[1:] != indices[:-1]
-            chosen = indices[keep]
+        for row in packed:
+            chosen = row[:-1][row[:-1] >= 0].astype(np.int64)
             text = "".join(self.charset[i] for i in chosen if i < len(self.charset))
-            confidence = float(scores[keep].mean()) if chosen.size else 0.0
-            results.append((text, confidence))
+            results.append((text, float(row[-1]) if chosen.size else 0.0))
         return results
 
 
@@ -81,10 +94,12 @@ class TextRecognizer:
         self.net = net
         self.config = config
         self.decode = CTCDecoder(charset_from_metadata(net.metadata))
-        self._mean = np.asarray(mean, dtype=np.float32) * 255.0
-        self._scale = 1.0 / (np.asarray(std, dtype=np.float32) * 255.0)
+        self._mean = torch.from_numpy(np.asarray(mean, dtype=np.float32) * 255.0).reshape(1, 3, 1, 1)
+        self._scale = torch.from_numpy(1.0 / (np.asarray(std, dtype=np.float32) * 255.0)).reshape(1, 3, 1, 1)
         self.crops_read = 0
         """Crops actually sent through the network since construction (after dedup)."""
+        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"TextRecognizer(height={self.config.height}, batch_size={self.config.batch_size}, {self.decode!r})"
@@ -93,20 +108,45 @@ class TextRecognizer:
     def device(self) -> torch.device:
         return next(self.net.buffers()).device
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """The net's float dtype: inputs are cast to it (fp32, bf16 or fp16)."""
+        return next(self.net.buffers()).dtype
+
+    def clear_cache(self) -> None:
+        """Forget every remembered read (they are held in memory only)."""
+        with self._cache_lock:
+            self._cache.clear()
+
     def recognise(self, crops: Sequence[Crop], dedup: bool = True) -> list[TextRead]:
-        """One `TextRead` per crop, in order."""
+        """One `TextRead` per crop, in order. With `dedup`, identical crops and remembered ones are not read again."""
         pixels = [_cut(crop) for crop in crops]
         keys = [_digest(p) if dedup else str(i) for i, p in enumerate(pixels)]
+        decoded: dict[str, tuple[str, float]] = {}
+        if dedup:
+            with self._cache_lock:
+                for key in keys:
+                    hit = self._cache.get(key)
+                    if hit is not None:
+                        self._cache.move_to_end(key)
+                        decoded[key] = hit
         unique: dict[str, int] = {}
         for index, key in enumerate(keys):
-            unique.setdefault(key, index)
+            if key not in decoded:
+                unique.setdefault(key, index)
         self.crops_read += len(unique)
         firsts = list(unique.values())
-        decoded: dict[str, tuple[str, float]] = {}
+        fresh: dict[str, tuple[str, float]] = {}
         for batch in self._batches([pixels[i] for i in firsts]):
             chosen = [firsts[j] for j in batch]
             for index, result in zip(chosen, self._read_batch([pixels[i] for i in chosen]), strict=True):
-                decoded[keys[index]] = result
+                fresh[keys[index]] = result
+        if dedup and self.config.cache_size:
+            with self._cache_lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self.config.cache_size:
+                    self._cache.popitem(last=False)
+        decoded.update(fresh)
         return [TextRead(crop.box, *decoded[key]) for crop, key in zip(crops, keys, strict=True)]
 
     def _batches(self, crops: Sequence[np.ndarray]) -> list[list[int]]:
@@ -118,6 +158,12 @@ class TextRecognizer:
         independent of which other crops were batched with it: the service, which batches
         frames from many streams, reads exactly what the in-process engine reads. It also
         keeps padding under `_WIDTH_STEP` pixels per crop.
+
+        Measured alternatives (bench/RESULTS.md, "issue 12"): padding each crop to a few
+        geometric width buckets (64, 96, 128, 192, ... 1600) instead changed 5 of 120 reads,
+        so extra padding does change what the network reads; resizing crops on the device
+        with one bilinear `grid_sample` (within 1 grey level of cv2) changed 1 of 120. Both stay
+        off: reads must not move.
         """
         by_width: dict[int, list[int]] = {}
         for index, crop in enumerate(crops):
@@ -125,22 +171,27 @@ class TextRecognizer:
         size = self.config.batch_size
         return [group[i:i + size] for _, group in sorted(by_width.items()) for i in range(0, len(group), size)]
 
-    def preprocess(self, crops: Sequence[np.ndarray]) -> np.ndarray:
-        """Crops -> one (batch, 3, height, widest) float32 array, right-padded with zeros."""
+    def preprocess(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
+        """Crops -> one (batch, 3, height, widest) input on the device in the net's dtype, right-padded with zeros.
+
+        Resizing is on the host (uint8, cv2 bilinear, as the models were trained); the batch
+        travels as uint8 and is normalised on the device, where the padding is zeroed.
+        """
         height = self.config.height
         widths = [self._resized_width(c) for c in crops]
-        batch = np.zeros((len(crops), 3, height, _padded(max(widths))), dtype=np.float32)
+        batch = np.zeros((len(crops), height, _padded(max(widths)), 3), dtype=np.uint8)
         for row, (crop, width) in enumerate(zip(crops, widths, strict=True)):
-            resized = cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR)
-            bgr = resized[:, :, ::-1].astype(np.float32)
-            batch[row, :, :, :width] = ((bgr - self._mean) * self._scale).transpose(2, 0, 1)
-        return batch
+            batch[row, :, :width] = cv2.resize(crop, (width, height), interpolation=cv2.INTER_LINEAR)
+        uploaded = upload_uint8(batch, self.device)
+        bgr = uploaded.permute(0, 3, 1, 2).flip(1).float()
+        x = (bgr - self._mean.to(bgr.device)) * self._scale.to(bgr.device)
+        columns = torch.arange(batch.shape[2], device=bgr.device)
+        inside = columns[None, :] < torch.tensor(widths, device=bgr.device)[:, None]
+        return (x * inside[:, None, None, :]).to(self.dtype)
 
     def _read_batch(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        batch = self.preprocess(crops)
         with torch.inference_mode():
-            probs = self.net(torch.from_numpy(batch).to(self.device, non_blocking=True))
-        return self.decode(probs)
+            return self.decode(self.net(self.preprocess(crops)))
 
     def _resized_width(self, crop: np.ndarray) -> int:
         rows, cols = crop.shape[:2]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -19,7 +20,13 @@ from pixelsvc.files import sha256_file, write_atomic
 from pixelsvc.ocr.nets.onnx_graph import GraphProgram, OnnxGraphModule, program_from_onnx
 from pixelsvc.ocr.zoo import ModelSpec
 
-__all__ = ["load_module", "load_program", "locate_model_file"]
+if TYPE_CHECKING:
+    from pixelsvc.config import EngineConfig
+
+__all__ = ["DTYPES", "load_module", "load_program", "locate_model_file", "tune_module"]
+
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+"""`EngineConfig.precision` values and their torch dtypes."""
 
 log = logging.getLogger(__name__)
 
@@ -78,4 +85,23 @@ def load_module(spec: ModelSpec, device: torch.device, cache_dir: Path | None = 
     module = OnnxGraphModule(load_program(spec, cache_dir)).to(device).eval()
     for p in module.parameters():
         p.requires_grad_(False)
+    return module
+
+
+def tune_module(module: OnnxGraphModule, config: EngineConfig) -> OnnxGraphModule:
+    """Cast a loaded module to the config's precision and memory format (`config` resolved `for_device`).
+
+    The weights were hash-checked and loaded strictly in fp32 first; this only converts them.
+    Callers take the input dtype from the module (`next(module.buffers()).dtype`). With
+    `config.compile` the forward is wrapped in `torch.compile`; the module object stays the same.
+    """
+    module = module.to(DTYPES[config.precision])
+    if config.channels_last == "on":
+        module = module.to(memory_format=torch.channels_last)
+    if next(module.buffers()).device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # shape buckets repeat: pick the fastest kernel once per shape
+    if config.compile:
+        # dynamic=None: the first new shape recompiles with symbolic sizes (the graph's shape
+        # arithmetic is python ints, so it traces), instead of one graph per detector/crop width
+        module.forward = torch.compile(module.forward)  # type: ignore[method-assign]
     return module

@@ -19,6 +19,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -32,6 +33,7 @@ from pixelsvc.service.metrics import DEVICE_STAGES, MetricsHttpServer, ServiceMe
 from pixelsvc.service.servicer import RedactorServicer
 from pixelsvc.types import Frame, TextRead
 from pixelsvc.v1 import redactor_pb2 as pb
+from pixelsvc.warmup import warm_up
 
 __all__ = ["SERVICE_NAME", "JsonFormatter", "PixelServer", "configure_logging", "serve"]
 
@@ -107,9 +109,14 @@ class PixelServer:
         if self.engine is None:
             self.engine = await asyncio.to_thread(self._engine_factory, self.config.engine)
         engine = self.engine
+        if self.config.warmup == "on" or (self.config.warmup == "auto" and engine.device.type == "cuda"):
+            await asyncio.to_thread(warm_up, engine)
         if self._stopping:
             return
-        self.batcher = FrameBatcher(self._run_batch, self.config.batcher, self.metrics)
+        batcher_config = self.config.batcher
+        if not batcher_config.batches_in_flight:  # per device: overlap host and GPU work on CUDA only
+            batcher_config = replace(batcher_config, batches_in_flight=2 if engine.device.type == "cuda" else 1)
+        self.batcher = FrameBatcher(self._run_batch, batcher_config, self.metrics)
         await self.batcher.start()
         batcher = self.batcher
         self.metrics.bind_batcher(lambda: batcher.queue_depth, lambda: batcher.in_flight)

@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
 
 from pixelsvc.config import DetConfig
 from pixelsvc.ocr.det import DBPostProcessor, _detection_scale, _target_shape, _tile_starts, merge_boxes
@@ -141,3 +142,40 @@ def test_config_rejects_bad_values_with_the_fix():
         DetConfig(max_side=1000)
     with pytest.raises(ValueError, match=r"box_thresh = 2 is out of range"):
         DetConfig(box_thresh=2)
+
+
+def _reference_db_boxes(prob: np.ndarray, post: DBPostProcessor) -> list[tuple[float, ...]]:
+    """The host-only DB post-processing the device path replaced (cv2 dilation, numpy scores)."""
+    import cv2
+
+    kernel = prob > post.bin_thresh
+    joined = cv2.dilate(kernel.astype(np.uint8), np.ones((2, 2), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    sums = np.bincount(labels[kernel], weights=prob[kernel], minlength=count)
+    scores = sums / np.maximum(np.bincount(labels[kernel], minlength=count), 1)
+    boxes = []
+    for index in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[index])
+        if min(w, h) < post.min_box_side or scores[index] < post.box_thresh:
+            continue
+        d = area * post.unclip_ratio / max(2.0 * (w + h), 1.0)
+        boxes.append((max(0.0, x - d), max(0.0, y - d), min(float(prob.shape[1]), x + w + d),
+                      min(float(prob.shape[0]), y + h + d), float(scores[index])))
+    return boxes
+
+
+def test_device_post_processing_equals_the_host_reference():
+    rng = np.random.default_rng(3)
+    post = DBPostProcessor(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=1.6, min_box_side=3)
+    probs = []
+    for _ in range(4):  # blobs of text-like cores with noise, some touching the border
+        prob = rng.uniform(0, 0.35, (96, 128)).astype(np.float32)
+        for _ in range(12):
+            y, x = rng.integers(0, 92), rng.integers(0, 120)
+            prob[y:y + rng.integers(2, 6), x:x + rng.integers(3, 20)] = rng.uniform(0.3, 1.0)
+        probs.append(prob)
+    maps = post.maps(torch.from_numpy(np.stack(probs)))
+    for prob, db_map in zip(probs, maps, strict=True):
+        assert post(db_map) == _reference_db_boxes(prob, post)
+        import cv2
+        assert np.array_equal(db_map.code > 0, cv2.dilate((prob > 0.3).astype(np.uint8), np.ones((2, 2), np.uint8)) > 0)

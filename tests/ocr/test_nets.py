@@ -22,7 +22,8 @@ def _det_input(engine) -> np.ndarray:
     synth = make_frame(7, 256, 384, bits=12)
     view = engine.renderer.render(synth.frame)[0]
     job = engine.detector.plan(0, view)[0]
-    return engine.detector.preprocess(view.image, job)[None]
+    resized = engine.detector.preprocess(view.image, job)
+    return engine.detector.normalise(torch.from_numpy(resized[None])).numpy()
 
 
 def test_detector_matches_onnxruntime(engine):
@@ -40,9 +41,9 @@ def test_recogniser_matches_onnxruntime_probabilities_and_text(engine):
     view = engine.renderer.render(synth.frame)[0]
     crops = [view.image[max(0, t.box[1] - 2):t.box[3] + 2, max(0, t.box[0] - 2):t.box[2] + 2] for t in synth.texts]
     batch = engine.recognizer.preprocess(crops)
-    reference = _session("ppocrv6-small-rec").run(None, {"x": batch})[0]
+    reference = _session("ppocrv6-small-rec").run(None, {"x": batch.numpy()})[0]
     with torch.inference_mode():
-        ours = engine.recognizer.net(torch.from_numpy(batch))
+        ours = engine.recognizer.net(batch)
     assert np.abs(ours.numpy() - reference).max() <= 1e-4
     ours_text = [text for text, _ in engine.recognizer.decode(ours)]
     reference_text = [text for text, _ in engine.recognizer.decode(torch.from_numpy(reference))]
@@ -71,3 +72,17 @@ def test_unsupported_operator_fails_loudly():
     with pytest.raises(NotImplementedError, match="Einsum"):
         program_from_onnx(helper.make_model(graph))
     assert onnx is not None
+
+
+@pytest.mark.parametrize("name, shape", [("ppocrv6-small-det", (1, 3, 64, 96)), ("ppocrv6-small-rec", (2, 3, 48, 96))])
+def test_graph_has_no_host_reads_and_traces_whole(name, shape):
+    """`fullgraph=True` fails on any graph break: a `.tolist()`/`.item()` of a tensor would be one.
+
+    The eager backend traces without a C++ compiler, so this runs on any CPU.
+    """
+    module = OnnxGraphModule(load_program(MODELS[name])).eval()
+    assert not any(isinstance(v, torch.Tensor) for v in module._static_constants.values())
+    x = torch.rand(*shape) * 2 - 1
+    compiled = torch.compile(module, backend="eager", fullgraph=True)
+    with torch.inference_mode():
+        assert torch.equal(compiled(x), module(x))

@@ -34,6 +34,7 @@ def test_identical_crops_are_read_once(engine, monkeypatch):
     view = engine.renderer.render(synth.frame)[0]
     t = synth.texts[0]
     crop = Crop(TextBox(t.box[0] - 2, t.box[1] - 2, t.box[2] + 2, t.box[3] + 2), view.image)
+    engine.recognizer.clear_cache()
     seen: list[int] = []
     original = engine.recognizer._read_batch
     monkeypatch.setattr(engine.recognizer, "_read_batch", lambda crops: seen.append(len(crops)) or original(crops))
@@ -42,6 +43,9 @@ def test_identical_crops_are_read_once(engine, monkeypatch):
     seen.clear()
     engine.recognizer.recognise([crop] * 5, dedup=False)
     assert sum(seen) == 5
+    seen.clear()
+    again = engine.recognizer.recognise([crop] * 2)  # a later call (the next frame of a cine): remembered
+    assert sum(seen) == 0 and [(r.text, r.confidence) for r in again] == [(reads[0].text, reads[0].confidence)] * 2
 
 
 def test_ctc_collapses_repeats_and_drops_blanks():

@@ -4,7 +4,17 @@ The PP-OCR detection and recognition graphs use about 30 plain ONNX operators. I
 depending on a general converter (onnx2torch pulls in torchvision, which replaces a CPU
 torch with a CUDA build), this module keeps the graph as a list of `Node`s and executes
 each with the matching torch function. Float weights become buffers, so `.to(device)`
-moves them; integer constants (shapes, axes) stay on the CPU as small tensors.
+(and `.to(dtype)`) moves them.
+
+The module never reads a tensor back to the host: integer constants (shapes, axes), the
+float scales of Resize and every `Shape` result are python values, worked out from
+tensor shapes, so a forward is a pure chain of device kernels. That keeps it compatible
+with CUDA graphs and `torch.compile(fullgraph=True)`, and avoids a device sync per node.
+
+Cast to bf16/fp16, the module keeps autocast's split by itself: convolutions and matrix
+products run in the weights' dtype (activations are cast to it), while reductions
+(ReduceMean, the layer-norm chains built on it) and Softmax run in float32, so the
+normalisation statistics keep their precision.
 
 The graph is stored as plain data (`GraphProgram`), so a converted model can be saved
 with `torch.save` and loaded with `weights_only=True` without importing onnx.
@@ -23,7 +33,7 @@ from torch import nn
 
 __all__ = ["SUPPORTED_OPS", "GraphProgram", "Node", "OnnxGraphModule", "program_from_onnx"]
 
-Value = Any  # a torch.Tensor, or a python list of ints for shape arithmetic
+Value = Any  # a torch.Tensor, or a python int / list of ints (floats for Resize scales) for shape arithmetic
 
 
 @dataclass(frozen=True)
@@ -112,14 +122,16 @@ class OnnxGraphModule(nn.Module):
         super().__init__()
         self.program = program
         self._buffer_names: dict[str, str] = {}
-        self._int_constants: dict[str, torch.Tensor] = {}
+        self._static_constants: dict[str, int | list[int] | list[float]] = {}
+        static_floats = _static_float_inputs(program)
         for i, (name, tensor) in enumerate(program.constants.items()):
-            if tensor.is_floating_point():
+            if tensor.is_floating_point() and name not in static_floats:
                 attr = f"c{i}"
                 self.register_buffer(attr, tensor, persistent=True)
                 self._buffer_names[name] = attr
-            else:
-                self._int_constants[name] = tensor
+            else:  # shape arithmetic and Resize scales: python values, never device tensors
+                value = tensor.tolist()
+                self._static_constants[name] = value
         # index of the last node that reads each value, to free values early
         last_use: dict[str, int] = {}
         for index, node in enumerate(program.nodes):
@@ -138,7 +150,7 @@ class OnnxGraphModule(nn.Module):
         attr = self._buffer_names.get(name)
         if attr is not None:
             return getattr(self, attr)
-        return self._int_constants.get(name)
+        return self._static_constants.get(name)
 
     def forward(self, *args: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
         if len(args) != len(self.program.inputs):
@@ -160,9 +172,19 @@ class OnnxGraphModule(nn.Module):
         if name in values:
             return values[name]
         constant = self._constant(name)
-        if constant is None:
+        if constant is None and name not in self._static_constants:
             raise KeyError(f"graph value {name!r} is used before it is defined")
         return constant
+
+
+def _static_float_inputs(program: GraphProgram) -> set[str]:
+    """Float constants that only parametrise operators (Resize scales): kept as python floats."""
+    param_uses: set[str] = set()
+    data_uses: set[str] = set()
+    for node in program.nodes:
+        for position, name in enumerate(node.inputs):
+            (param_uses if node.op == "Resize" and position > 0 else data_uses).add(name)
+    return {n for n in param_uses - data_uses if n in program.constants and program.constants[n].is_floating_point()}
 
 
 # --- operators ------------------------------------------------------------------------
@@ -174,9 +196,14 @@ OpFn = Callable[[list[Value], dict[str, Any]], list[Value]]
 
 
 def _ints(value: Value) -> list[int]:
+    """A static integer list. A tensor here would mean a host read, so it is refused."""
     if isinstance(value, torch.Tensor):
-        return [int(v) for v in value.reshape(-1).tolist()]
-    return [int(v) for v in value]
+        raise NotImplementedError("shape arithmetic on a tensor value (would read the device)")
+    return [value] if not isinstance(value, list) else list(value)
+
+
+def _is_static(value: Value) -> bool:
+    return isinstance(value, (int, float, list))
 
 
 def _same_pads(kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int], size: Sequence[int],
@@ -214,8 +241,13 @@ def _pool_padding(x: torch.Tensor, attrs: dict[str, Any], kernel: Sequence[int],
     return x
 
 
+def _low(*tensors: torch.Tensor) -> torch.dtype:
+    """The narrowest float dtype among `tensors`: the dtype a product of them is computed in."""
+    return min((t.dtype for t in tensors), key=lambda d: torch.finfo(d).bits)
+
+
 def _conv(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
-    x, w = ins[0], ins[1]
+    x, w = ins[0].to(ins[1].dtype), ins[1]
     b = ins[2] if len(ins) > 2 else None
     kernel = list(w.shape[2:])
     strides = attrs.get("strides", [1] * len(kernel))
@@ -236,7 +268,7 @@ def _conv(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 
 
 def _conv_transpose(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
-    x, w = ins[0], ins[1]
+    x, w = ins[0].to(ins[1].dtype), ins[1]
     b = ins[2] if len(ins) > 2 else None
     pads = attrs.get("pads", [0, 0, 0, 0])
     if pads[:2] != pads[2:] or "output_shape" in attrs or attrs.get("auto_pad", "NOTSET") != "NOTSET":
@@ -264,6 +296,7 @@ def _average_pool(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 
 def _batch_norm(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     x, scale, bias, mean, var = ins[:5]
+    x = x.to(scale.dtype)
     return [F.batch_norm(x, mean, var, scale, bias, False, 0.0, attrs.get("epsilon", 1e-5))]
 
 
@@ -271,13 +304,13 @@ def _resize(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     x = ins[0]
     mode = attrs.get("mode", "nearest")
     transform = attrs.get("coordinate_transformation_mode", "half_pixel")
-    scales = ins[2] if len(ins) > 2 and ins[2] is not None and ins[2].numel() else None
-    sizes = _ints(ins[3]) if len(ins) > 3 and ins[3] is not None else None
+    scales = ins[2] if len(ins) > 2 and ins[2] is not None and len(_ints(ins[2])) else None
+    sizes = _ints(ins[3]) if len(ins) > 3 and ins[3] is not None and len(_ints(ins[3])) else None
     if mode != "nearest" or transform != "asymmetric" or attrs.get("nearest_mode", "round_prefer_floor") != "floor":
         raise NotImplementedError(f"Resize mode={mode} transform={transform}")
     if sizes is not None:
         return [F.interpolate(x, size=sizes[2:], mode="nearest")]
-    factors = [float(s) for s in scales.tolist()]
+    factors = [float(s) for s in _ints(scales)]
     if factors[:2] != [1.0, 1.0]:
         raise NotImplementedError("Resize over batch or channel axes")
     if all(f == int(f) for f in factors[2:]):  # integer upsampling: plain repeat, exact
@@ -292,18 +325,31 @@ def _resize(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 def _reduce_mean(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     axes = attrs.get("axes")
     keep = bool(attrs.get("keepdims", 1))
+    x = ins[0].float()  # statistics in float32 (layer norms): what follows is promoted to float32 too
     if axes is None:
-        return [ins[0].mean(keepdim=keep) if keep else ins[0].mean()]
-    return [ins[0].mean(dim=list(axes), keepdim=keep)]
+        return [x.mean(keepdim=keep) if keep else x.mean()]
+    return [x.mean(dim=list(axes), keepdim=keep)]
+
+
+def _matmul(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
+    a, b = ins
+    if _is_static(a) or _is_static(b):
+        raise NotImplementedError("MatMul of shape values")
+    dtype = _low(a, b)
+    return [torch.matmul(a.to(dtype), b.to(dtype))]
 
 
 def _shape(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
-    return [torch.tensor(list(ins[0].shape), dtype=torch.int64)]
+    return [list(ins[0].shape)]  # python ints (symbolic under torch.compile): no tensor, no host read
 
 
 def _slice(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     x = ins[0]
     starts, ends = _ints(ins[1]), _ints(ins[2])
+    if isinstance(x, list):  # shape arithmetic on a 1-D static value
+        if len(starts) != 1 or (len(ins) > 4 and ins[4] is not None and _ints(ins[4]) != [1]):
+            raise NotImplementedError("Slice of a shape value with several axes or a step")
+        return [x[slice(starts[0], ends[0])]]
     axes = _ints(ins[3]) if len(ins) > 3 and ins[3] is not None else list(range(len(starts)))
     steps = _ints(ins[4]) if len(ins) > 4 and ins[4] is not None else [1] * len(starts)
     index: list[slice] = [slice(None)] * x.dim()
@@ -319,20 +365,33 @@ def _slice(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 
 def _reshape(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     x, shape = ins[0], _ints(ins[1])
+    if _is_static(x):  # reshaping a static value: only to a scalar or a 1-D list
+        flat = _ints(x)
+        if shape == [] and len(flat) == 1:
+            return [flat[0]]
+        if len(shape) == 1 and shape[0] in (-1, len(flat)):
+            return [flat]
+        raise NotImplementedError(f"Reshape of a shape value to {shape}")
     shape = [x.shape[i] if s == 0 else s for i, s in enumerate(shape)]
     return [x.reshape(shape)]
 
 
 def _concat(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
-    tensors = [t for t in ins if t is not None]
-    if all(not t.is_floating_point() and t.device.type == "cpu" for t in tensors):
-        return [torch.cat(tensors, dim=attrs["axis"])]
-    device = next(t.device for t in tensors if t.is_floating_point())
-    return [torch.cat([t.to(device) for t in tensors], dim=attrs["axis"])]
+    values = [t for t in ins if t is not None]
+    if all(_is_static(v) for v in values):
+        return [[item for v in values for item in _ints(v)]]
+    if any(_is_static(v) for v in values):
+        raise NotImplementedError("Concat of a shape value with a tensor")
+    return [torch.cat(values, dim=attrs["axis"])]
 
 
 def _squeeze(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     axes = attrs.get("axes")
+    if _is_static(ins[0]):
+        flat = _ints(ins[0])
+        if len(flat) != 1 or axes not in (None, [0], [-1]):
+            raise NotImplementedError("Squeeze of a shape value with more than one element")
+        return [flat[0]]
     if axes is None:
         return [ins[0].squeeze()]
     x = ins[0]
@@ -343,6 +402,10 @@ def _squeeze(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 
 def _unsqueeze(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     x = ins[0]
+    if _is_static(x):
+        if isinstance(x, list) or attrs["axes"] not in ([0], [-1]):
+            raise NotImplementedError("Unsqueeze of a 1-D shape value")
+        return [[x]]
     for axis in sorted(attrs["axes"]):
         x = x.unsqueeze(axis if axis >= 0 else axis + x.dim() + 1)
     return [x]
@@ -351,12 +414,8 @@ def _unsqueeze(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
 def _binary(fn: Callable[[Any, Any], Any]) -> OpFn:
     def op(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
         a, b = ins
-        if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.device != b.device:
-            # a CPU shape constant meeting a device tensor: move the small one
-            if a.numel() <= b.numel():
-                a = a.to(b.device)
-            else:
-                b = b.to(a.device)
+        if _is_static(a) or _is_static(b):
+            raise NotImplementedError("arithmetic on shape values")
         return [fn(a, b)]
 
     return op
@@ -381,13 +440,13 @@ SUPPORTED_OPS: dict[str, OpFn] = {
     "HardSigmoid": _hard_sigmoid,
     "Erf": lambda ins, a: [torch.erf(ins[0])],
     "Sqrt": lambda ins, a: [torch.sqrt(ins[0])],
-    "Softmax": lambda ins, a: [torch.softmax(ins[0], dim=a.get("axis", -1))],
+    "Softmax": lambda ins, a: [torch.softmax(ins[0].float(), dim=a.get("axis", -1))],
     "Add": _binary(torch.add),
     "Sub": _binary(torch.sub),
     "Mul": _binary(torch.mul),
     "Div": _binary(torch.div),
     "Pow": _binary(torch.pow),
-    "MatMul": _binary(torch.matmul),
+    "MatMul": _matmul,
     "ReduceMean": _reduce_mean,
     "Concat": _concat,
     "Shape": _shape,

@@ -46,7 +46,7 @@ def test_hot_pixels_add_a_robust_view_that_restores_contrast():
     rng = np.random.default_rng(0)
     pixels = rng.integers(100, 400, (128, 128)).astype(np.uint16)
     pixels[0, :4] = 65535  # a few outliers squash the min-max window
-    views = FrameRenderer(RenderConfig()).render(Frame(("t", 0), pixels, "MONOCHROME2", 16))
+    views = FrameRenderer(RenderConfig(local_replaces_robust=False)).render(Frame(("t", 0), pixels, "MONOCHROME2", 16))
     names = [v.rendering for v in views]
     assert names[0] == "full" and "robust" in names
     robust = views[names.index("robust")].image[:, :, 0]
@@ -67,7 +67,26 @@ def test_sparse_extreme_values_get_their_own_view_and_dense_ones_do_not():
 def test_colour_8_bit_is_passed_through():
     pixels = np.random.default_rng(3).integers(0, 255, (20, 30, 3)).astype(np.uint8)
     views = FrameRenderer(RenderConfig()).render(Frame(("t", 0), pixels, "RGB", 8))
-    assert len(views) == 1 and np.array_equal(views[0].image, pixels)
+    assert [v.rendering for v in views] == ["full", "local"] and np.array_equal(views[0].image, pixels)
+
+
+def test_local_contrast_view_lifts_faint_text_and_replaces_the_robust_window():
+    rng = np.random.default_rng(1)
+    pixels = rng.integers(1000, 1040, (128, 128)).astype(np.uint16)  # tissue
+    pixels[:, :40] = rng.integers(0, 20, (128, 40))  # air beside it stretches the window
+    pixels[:, 110:] = rng.integers(3000, 3040, (128, 18))  # and bone
+    pixels[60:64, 50:100] += 40  # a faint bar (semi-transparent text) within the tissue
+    pixels[0, :4] = 65535  # outliers: the robust window is needed, and the local view is made from it
+    views = FrameRenderer(RenderConfig()).render(Frame(("t", 0), pixels, "MONOCHROME2", 16))
+    names = [v.rendering for v in views]
+    assert "local" in names and "robust" not in names
+    robust = FrameRenderer(RenderConfig(local_replaces_robust=False)).render(Frame(("t", 0), pixels, "MONOCHROME2", 16))
+    def contrast(image: np.ndarray) -> float:
+        grey = image[:, :, 0].astype(float)
+        return grey[60:64, 50:100].mean() - grey[70:90, 50:100].mean()
+    local = views[names.index("local")].image
+    window = robust[[v.rendering for v in robust].index("robust")].image
+    assert contrast(local) > 1.5 * contrast(window)
 
 
 def test_constant_frame_renders_without_error():

@@ -17,6 +17,8 @@ Definitions (pixel-exact: the input and output frames are both decoded with
   the text zone, as % of its frame's area.
 * **Frame recall**: share of frames (of multi-frame files) whose PHI strings are all masked.
 
+The result also lists missed strings by file, frame and id (look them up in the truth to debug on dev).
+
 Nothing here prints or returns the strings' text.
 """
 
@@ -39,6 +41,8 @@ __all__ = ["KEPT_SHARE", "MASKED_SHARE", "FileScore", "covered_pixels", "markdow
 MASKED_SHARE = 0.9
 KEPT_SHARE = 0.1
 TEXT_MARGIN = 4
+MAX_MISSES_LISTED = 2000
+"""Missed PHI strings listed in the result (file, frame, string id, box, axes; never the text)."""
 FLAT_WINDOW = 5
 
 
@@ -153,6 +157,7 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
     frames_multi = [0, 0]
     largest = 0.0
     files = failed = frames = 0
+    misses: list[dict[str, Any]] = []
     phi_total = [0, 0]
     for score in scores:
         files += 1
@@ -163,6 +168,10 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
         for s, share in zip(t.strings, score.covered_share, strict=True):
             if s.is_phi:
                 hit = share >= MASKED_SHARE
+                if not hit and len(misses) < MAX_MISSES_LISTED:
+                    misses.append({"file": t.file, "frame": s.frame, "id": s.id, "box": list(s.box),
+                                   "category": s.category, "glyph_px": s.glyph_px, "contrast": s.contrast,
+                                   "covered": round(share, 3), "failed": score.failed})
                 phi_total[0] += hit
                 phi_total[1] += 1
                 for axis, key_of in _AXES.items():
@@ -195,6 +204,7 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
         "collateral": round(nontext[0] / nontext[1], 6) if nontext[1] else None,
         "largest_false_mask_pct": round(100 * largest, 3),
         "recall_by": by_axis,
+        "misses": misses,
     }
     if seconds is not None:
         result["seconds"] = round(seconds, 2)

@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             report = Path(tmp) / "report.jsonl" if args.out is None else args.out.with_suffix(".report.jsonl")
             done = _reported(report) if args.resume else {}
             todo = [n for n in names if n not in done]
+            resumed = len(todo) < len(names)
             key = _key(Path(tmp))
             start = time.perf_counter()
             for attempt in range(1, 4):  # a CLI killed mid-run (memory, signal) is resumed on what is left
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 todo = todo[1:] + todo[:1]  # the file in flight when it died goes last: it may be the cause
                 print(f"pixelsvc redact exited with {code} after {len(names) - len(todo)} of {len(names)} files"
                       + ("; resuming" if todo and attempt < 3 else ""), file=sys.stderr)
-            wall = time.perf_counter() - start
+            wall = None if resumed else time.perf_counter() - start  # a resumed run's wall time covers part of it
             report.write_text("".join(done.values()), encoding="utf-8")
         result = score_run(args.data, report, files=set(names))
     result["policy"] = args.policy

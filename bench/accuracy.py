@@ -10,6 +10,7 @@ more; distractors kept; collateral; the largest false mask; seconds per frame
     python bench/accuracy.py --data /tmp/acc/test --limit 20           # first 20 cases only
     python bench/accuracy.py --data /tmp/acc/dev --report old.jsonl    # rescore a finished run
     python bench/accuracy.py --data /tmp/acc/dev --out /tmp/o --resume   # finish an interrupted run
+    python bench/accuracy.py --compare before=dev0.json after=dev1.json  # side-by-side table
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pixelsvc.synth.score import markdown, score_run  # noqa: E402
+from pixelsvc.synth.score import compare_markdown, markdown, score_run  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="a folder written by bench/accuracy/generate.py")
+    parser.add_argument("--data", type=Path, help="a folder written by bench/accuracy/generate.py")
+    parser.add_argument("--compare", nargs="+", metavar="NAME=JSON",
+                        help="print one side-by-side table of earlier --json results (no run)")
     parser.add_argument("--policy", default="phi")
     parser.add_argument("--limit", type=int, default=None, help="score only the first N cases (both variants)")
     parser.add_argument("--out", type=Path, default=None, help="redacted output folder (default: a temporary one)")
@@ -43,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the metrics here")
     parser.add_argument("--markdown", type=Path, default=None, help="write the tables here")
     args = parser.parse_args(argv)
+    if args.compare:
+        runs = dict(item.split("=", 1) for item in args.compare)
+        print(compare_markdown({k: json.loads(Path(v).read_text(encoding="utf-8")) for k, v in runs.items()}))
+        return 0
+    if args.data is None:
+        parser.error("--data is required (or --compare)")
 
     names = sorted(p.name for p in (args.data / "dicom").glob("*.dcm"))
     if args.limit is not None:

@@ -289,3 +289,38 @@ def markdown(result: dict[str, Any], title: str = "") -> str:
                   "| recall | " + " | ".join(pct(c["recall"]) for c in cells.values()) + " |",
                   "| boxes | " + " | ".join(str(c["boxes"]) for c in cells.values()) + " |"]
     return "\n".join(lines).strip() + "\n"
+
+
+def compare_markdown(results: dict[str, dict[str, Any]]) -> str:
+    """One table, one column per run (e.g. dev and test, or before and after a change): recall (boxes) per cell."""
+    names = list(results)
+
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{100 * v:.1f} %"
+
+    def cell(result: dict[str, Any], axis: str, key: str) -> str:
+        c = result["recall_by"].get(axis, {}).get(key)
+        return "-" if c is None else f"{pct(c['recall'])} ({c['boxes']})"
+
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    overall = [("files (failed)", lambda r: f"{r['files']} ({r['failed_files']})"),
+               ("frames", lambda r: str(r["frames"])),
+               ("**recall** (PHI boxes)", lambda r: f"**{pct(r['recall'])}** ({r['phi_boxes']})"),
+               ("frame recall, multi-frame",
+                lambda r: f"{pct(r['frame_recall_multiframe'])} ({r['multiframe_frames']})"),
+               ("distractors kept", lambda r: f"{pct(r['distractors_kept'])} ({r['distractors']})"),
+               ("collateral (non-text px changed)", lambda r: f"{100 * (r['collateral'] or 0):.3f} %"),
+               ("largest false mask, % of frame", lambda r: f"{r['largest_false_mask_pct']:.2f} %"),
+               ("s/frame (report sum / frames)", lambda r: f"{r.get('seconds_per_frame', float('nan')):.2f}")]
+    for label, fmt in overall:
+        lines.append(f"| {label} | " + " | ".join(fmt(results[n]) for n in names) + " |")
+    for axis in ("category", "glyph_px", "contrast", "opacity", "header", "polarity", "rotation", "region",
+                 "font_style", "antialias", "layout", "changing", "frame_size", "photometric"):
+        keys: list[str] = []
+        for n in names:
+            keys += [k for k in results[n]["recall_by"].get(axis, {}) if k not in keys]
+        if axis == "glyph_px":
+            keys.sort(key=_glyph_order)
+        for key in keys:
+            lines.append(f"| {axis}: {key} | " + " | ".join(cell(results[n], axis, key) for n in names) + " |")
+    return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -128,8 +129,6 @@ def _rotate(alpha: np.ndarray, owner: np.ndarray, style: Style) -> tuple[np.ndar
     # nearest-neighbour owners can miss the edge of a bilinear stroke: give such pixels their neighbour's owner
     missing = (alpha_r > 0) & (owner_r < 0)
     if missing.any():
-        import cv2
-
         grown = cv2.dilate((owner_r + 1).astype(np.uint16), np.ones((3, 3), np.uint8)).astype(np.int16) - 1
         owner_r[missing] = grown[missing]
         alpha_r[owner_r < 0] = 0

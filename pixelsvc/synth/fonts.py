@@ -9,7 +9,6 @@ font is used, so the package works anywhere.
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,7 +146,3 @@ def load_font(choice: FontChoice, cap_height: int) -> tuple[ImageFont.FreeTypeFo
     size = max(4, round(cap_height / _cap_ratio(str(choice.path))))
     return _cached_font(str(choice.path), size), 1
 
-
-def font_hash(choice: FontChoice) -> str:
-    """A short stable id of a font (for manifests)."""
-    return hashlib.sha256(choice.name.encode()).hexdigest()[:8]

@@ -69,6 +69,8 @@ def make_case(rng: random.Random, split: str, fonts: tuple[FontChoice, ...], sou
     rows, cols = (long_side, max(256, round(long_side * aspect))) if aspect <= 1 else (
         max(256, round(long_side / aspect)), long_side)
     frames = rng.choice(spec.frame_counts)
+    if long_side > 1024:  # large frames are radiographs: one or two per file (keeps the CPU run short)
+        frames = min(frames, 2)
     colour = fmt.colour if fmt else rng.random() < spec.colour_share
     fmt = fmt or random_format(rng, colour)
     if kind is None and sources and rng.random() < spec.real_share:
@@ -97,7 +99,7 @@ class _Painter:
         self.base = [f.copy() for f in background.frames]  # background + panels/saturated patches (not text)
         self.rows, self.cols = self.base[0].shape[:2]
         self.occupied = np.zeros((self.rows, self.cols), bool)
-        self.placed: list[tuple[Group, Style, list[Canvas], int, int, tuple, float, str, str, int]] = []
+        self.placed: list[tuple[Group, Style, list[Canvas], int, int, tuple, float, str, int]] = []
 
     def _style(self, group: Group) -> Style:
         rng = self.rng
@@ -113,6 +115,9 @@ class _Painter:
             elif r < 0.27 and group.kind != "block":
                 rotation = rng.choice((90.0, -90.0))
         pitch = max(cap + 3, round(cap * rng.uniform(1.3, 1.75)))
+        if group.kind == "block" and rng.random() < 0.5:  # a console's dense header block: 12-16 px line pitch
+            cap = rng.randrange(7, 12)
+            pitch = rng.randint(max(12, cap + 3), 16)
         return Style(rng.choice(self.fonts), cap, rng.random() < 0.7, rotation, pitch,
                      align_right=group.anchor in ("tr", "br", "right"))
 
@@ -144,8 +149,7 @@ class _Painter:
         colour, opacity, region = self._ink(light, x, y, w, h)
         first_frame = rng.randrange(1, len(self.base)) if (len(self.base) > 2 and group.kind == "single"
                                                            and rng.random() < 0.2) else 0
-        self.placed.append((group, style, canvases, x, y, colour, opacity, region,
-                            "light-on-dark" if light else "dark-on-light", first_frame))
+        self.placed.append((group, style, canvases, x, y, colour, opacity, region, first_frame))
 
     def _canvases(self, group: Group, style: Style, patient: Patient) -> list[Canvas]:
         if not any(item.changing for line in group.lines for item in line):
@@ -178,6 +182,8 @@ class _Painter:
         region = "natural"
         if not light:
             region = rng.choice(("panel", "saturated", "natural"))
+            if region == "saturated" and w * h > 0.06 * self.rows * self.cols:  # keep most of the anatomy visible
+                region = "panel"
             if region == "panel":
                 level = rng.uniform(0.7, 0.95)
                 p = rng.randint(1, 4)
@@ -186,7 +192,7 @@ class _Painter:
             elif region == "saturated":
                 yy, xx = np.mgrid[0:self.rows, 0:self.cols]
                 cy, cx = y + h / 2 + rng.uniform(-h, h) / 4, x + w / 2 + rng.uniform(-w, w) / 4
-                ry, rx = h * rng.uniform(0.9, 2.5) + 6, w * rng.uniform(0.7, 1.4) + 6
+                ry, rx = h * rng.uniform(0.9, 1.8) + 6, w * rng.uniform(0.6, 1.0) + 6
                 patch = np.clip(1.4 - np.sqrt(((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2), 0, 1)
                 for f in self.base:
                     boost = np.minimum(1.0, patch * 2.5)
@@ -222,7 +228,7 @@ class _Painter:
         frames = [f.copy() for f in self.base]
         labels = [np.zeros((self.rows, self.cols), np.uint16) for _ in frames]
         strings: list[TruthString] = []
-        for group, style, canvases, x, y, colour, opacity, region, polarity, first_frame in self.placed:
+        for group, style, canvases, x, y, colour, opacity, region, first_frame in self.placed:
             for t, frame in enumerate(frames):
                 if t < first_frame:
                     continue
@@ -239,7 +245,9 @@ class _Painter:
                     labels[t][ys, xs] = sid + 1
                     under = base[ys, xs]
                     ink_level = float(np.dot(colour, _LUMA)) if isinstance(colour, tuple) else float(colour)
-                    contrast = float(opacity * abs(ink_level - float(np.median(under))))
+                    bg_level = float(np.median(under))
+                    contrast = float(opacity * abs(ink_level - bg_level))
+                    polarity = "light-on-dark" if ink_level >= bg_level else "dark-on-light"  # as measured
                     strings.append(TruthString(
                         id=sid, frame=t, box=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1),
                         category=item.category, glyph_px=style.cap_height, contrast=contrast_bucket(contrast),

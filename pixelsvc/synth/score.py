@@ -17,6 +17,8 @@ Definitions (pixel-exact: the input and output frames are both decoded with
   the text zone, as % of its frame's area.
 * **Frame recall**: share of frames (of multi-frame files) whose PHI strings are all masked.
 
+The result also lists missed strings by file, frame and id (look them up in the truth to debug on dev).
+
 Nothing here prints or returns the strings' text.
 """
 
@@ -39,6 +41,8 @@ __all__ = ["KEPT_SHARE", "MASKED_SHARE", "FileScore", "covered_pixels", "markdow
 MASKED_SHARE = 0.9
 KEPT_SHARE = 0.1
 TEXT_MARGIN = 4
+MAX_MISSES_LISTED = 2000
+"""Missed PHI strings listed in the result (file, frame, string id, box, axes; never the text)."""
 FLAT_WINDOW = 5
 
 
@@ -153,6 +157,7 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
     frames_multi = [0, 0]
     largest = 0.0
     files = failed = frames = 0
+    misses: list[dict[str, Any]] = []
     phi_total = [0, 0]
     for score in scores:
         files += 1
@@ -163,6 +168,10 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
         for s, share in zip(t.strings, score.covered_share, strict=True):
             if s.is_phi:
                 hit = share >= MASKED_SHARE
+                if not hit and len(misses) < MAX_MISSES_LISTED:
+                    misses.append({"file": t.file, "frame": s.frame, "id": s.id, "box": list(s.box),
+                                   "category": s.category, "glyph_px": s.glyph_px, "contrast": s.contrast,
+                                   "covered": round(share, 3), "failed": score.failed})
                 phi_total[0] += hit
                 phi_total[1] += 1
                 for axis, key_of in _AXES.items():
@@ -195,6 +204,7 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
         "collateral": round(nontext[0] / nontext[1], 6) if nontext[1] else None,
         "largest_false_mask_pct": round(100 * largest, 3),
         "recall_by": by_axis,
+        "misses": misses,
     }
     if seconds is not None:
         result["seconds"] = round(seconds, 2)
@@ -279,3 +289,38 @@ def markdown(result: dict[str, Any], title: str = "") -> str:
                   "| recall | " + " | ".join(pct(c["recall"]) for c in cells.values()) + " |",
                   "| boxes | " + " | ".join(str(c["boxes"]) for c in cells.values()) + " |"]
     return "\n".join(lines).strip() + "\n"
+
+
+def compare_markdown(results: dict[str, dict[str, Any]]) -> str:
+    """One table, one column per run (e.g. dev and test, or before and after a change): recall (boxes) per cell."""
+    names = list(results)
+
+    def pct(v: float | None) -> str:
+        return "n/a" if v is None else f"{100 * v:.1f} %"
+
+    def cell(result: dict[str, Any], axis: str, key: str) -> str:
+        c = result["recall_by"].get(axis, {}).get(key)
+        return "-" if c is None else f"{pct(c['recall'])} ({c['boxes']})"
+
+    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    overall = [("files (failed)", lambda r: f"{r['files']} ({r['failed_files']})"),
+               ("frames", lambda r: str(r["frames"])),
+               ("**recall** (PHI boxes)", lambda r: f"**{pct(r['recall'])}** ({r['phi_boxes']})"),
+               ("frame recall, multi-frame",
+                lambda r: f"{pct(r['frame_recall_multiframe'])} ({r['multiframe_frames']})"),
+               ("distractors kept", lambda r: f"{pct(r['distractors_kept'])} ({r['distractors']})"),
+               ("collateral (non-text px changed)", lambda r: f"{100 * (r['collateral'] or 0):.3f} %"),
+               ("largest false mask, % of frame", lambda r: f"{r['largest_false_mask_pct']:.2f} %"),
+               ("s/frame (report sum / frames)", lambda r: f"{r.get('seconds_per_frame', float('nan')):.2f}")]
+    for label, fmt in overall:
+        lines.append(f"| {label} | " + " | ".join(fmt(results[n]) for n in names) + " |")
+    for axis in ("category", "glyph_px", "contrast", "opacity", "header", "polarity", "rotation", "region",
+                 "font_style", "antialias", "layout", "changing", "frame_size", "photometric"):
+        keys: list[str] = []
+        for n in names:
+            keys += [k for k in results[n]["recall_by"].get(axis, {}) if k not in keys]
+        if axis == "glyph_px":
+            keys.sort(key=_glyph_order)
+        for key in keys:
+            lines.append(f"| {axis}: {key} | " + " | ".join(cell(results[n], axis, key) for n in names) + " |")
+    return "\n".join(lines) + "\n"

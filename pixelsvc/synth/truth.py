@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["GLYPH_BUCKETS", "FileTruth", "TruthString", "contrast_bucket", "glyph_bucket", "load_masks",
-           "load_truth", "save_masks"]
+           "load_truth", "save_masks", "save_truth"]
 
 GLYPH_BUCKETS = ((5, 6), (6, 8), (8, 12), (12, 20), (20, 40), (40, 61))
 """Glyph (capital letter) height buckets in px, [low, high)."""

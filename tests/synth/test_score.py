@@ -88,3 +88,16 @@ def test_colour_frames_compare_every_sample() -> None:
     after[5, 5, 2] = 1
     changed, _ = covered_pixels(before, after)
     assert changed.sum() == 1 and changed[5, 5]
+
+
+def test_side_by_side_table_has_one_column_per_run() -> None:
+    from pixelsvc.synth.score import compare_markdown
+
+    truth, labels, before = _frame_with_three_strings()
+    masked = before.copy()
+    masked[3:17, 3:37] = 0
+    runs = {"before": summarize([score_file(truth, labels, [before], [before])]),
+            "after": summarize([score_file(truth, labels, [before], [masked])])}
+    table = compare_markdown(runs)
+    assert table.splitlines()[0] == "| metric | before | after |"
+    assert "| category: NAME | 0.0 % (1) | 100.0 % (1) |" in table

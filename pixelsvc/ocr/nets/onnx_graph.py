@@ -241,9 +241,9 @@ def _pool_padding(x: torch.Tensor, attrs: dict[str, Any], kernel: Sequence[int],
     return x
 
 
-def _low(*tensors: torch.Tensor) -> torch.dtype:
-    """The narrowest float dtype among `tensors`: the dtype a product of them is computed in."""
-    return min((t.dtype for t in tensors), key=lambda d: torch.finfo(d).bits)
+def _low(a: torch.Tensor, b: torch.Tensor) -> torch.dtype:
+    """The narrower float dtype of two tensors: the dtype a product of them is computed in."""
+    return b.dtype if a.dtype == torch.float32 else a.dtype
 
 
 def _conv(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:

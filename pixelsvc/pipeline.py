@@ -11,7 +11,6 @@ crops are recognised once; every frame still gets its own result and its own mas
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 
 from pixelsvc.config import EngineConfig, MaskConfig
+from pixelsvc.dedup import RecentFrames, frame_digest, reuse_result
 from pixelsvc.errors import InvalidFrameError
 from pixelsvc.mask import FrameMasker
 from pixelsvc.ocr.det import TextDetector
@@ -36,7 +36,6 @@ from pixelsvc.types import (
     Frame,
     FrameResult,
     Label,
-    MaskedFrame,
     PhiContext,
     Policy,
     TextRead,
@@ -47,9 +46,7 @@ __all__ = [
     "SUPPORTED_PHOTOMETRICS",
     "Engine",
     "EngineStats",
-    "frame_digest",
     "pick_device",
-    "reuse_result",
     "validate_frame",
 ]
 
@@ -229,14 +226,15 @@ class Engine:
         """For each frame, the index of the first identical frame; and the unique frames."""
         if not self.config.dedup_frames:
             return list(range(len(frames))), list(frames)
-        seen: dict[bytes, int] = {}
+        seen: RecentFrames[int] = RecentFrames()
         first_of, unique = [], []
         for index, frame in enumerate(frames):
             digest = frame_digest(frame)
-            if digest not in seen:
-                seen[digest] = index
+            earlier = seen.get(digest)
+            if earlier is None:
+                seen.add(digest, index)
                 unique.append(frame)
-            first_of.append(seen[digest])
+            first_of.append(index if earlier is None else earlier)
         return first_of, unique
 
     def _residual(self, results: list[FrameResult], context: PhiContext, policy: Policy) -> list[FrameResult]:
@@ -268,30 +266,6 @@ class Engine:
             elapsed = time.perf_counter() - start
             with self._lock:
                 self._stats.seconds[stage] += elapsed
-
-
-def frame_digest(frame: Frame) -> bytes:
-    """Content hash of a frame: equal digests mean the pipeline gives equal results.
-
-    Everything masking depends on is hashed: the pixels, their dtype and shape, the
-    photometric interpretation and bits stored (they set the fill value).
-    """
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{frame.pixels.dtype.str}{frame.pixels.shape}{frame.photometric}{frame.bits_stored}".encode())
-    digest.update(memoryview(np.ascontiguousarray(frame.pixels)).cast("B"))
-    return digest.digest()
-
-
-def reuse_result(frame: Frame, source: FrameResult) -> FrameResult:
-    """The result of a frame identical to an earlier one: that frame's verdicts and mask, under this key.
-
-    A masked source shares its masked array (read-only); an unmasked frame keeps its own
-    original pixels.
-    """
-    masked = source.masked
-    pixels = masked.pixels if masked.changed else frame.pixels
-    return FrameResult(frame.key, source.verdicts, MaskedFrame(frame, pixels, masked.boxes, masked.changed),
-                       deduplicated=True)
 
 
 def _keep_unread_regions(verdicts: list[Verdict], frame: Frame, config: MaskConfig) -> list[Verdict]:

@@ -26,7 +26,6 @@ import logging
 import time
 import traceback
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -34,8 +33,9 @@ import grpc
 import numpy as np
 
 from pixelsvc.config import ServiceConfig
+from pixelsvc.dedup import RecentFrames, frame_digest, reuse_result
 from pixelsvc.errors import BatcherStoppedError, InvalidFrameError, QueueFullError
-from pixelsvc.pipeline import Engine, frame_digest, reuse_result, validate_frame
+from pixelsvc.pipeline import Engine, validate_frame
 from pixelsvc.service.guards import MALFORMED, BudgetExceededError, ByteBudget
 from pixelsvc.service.metrics import HOST_STAGES, ServiceMetrics
 from pixelsvc.types import Frame, FrameResult, PhiContext, Policy, TextBox, TextRead
@@ -284,7 +284,8 @@ class _Stream:
     slots: asyncio.Semaphore = field(repr=False)
     """One per frame in flight (started and not yet answered): at most window_frames."""
     tasks: set[asyncio.Task[FrameResult]] = field(default_factory=set)
-    recent: OrderedDict[bytes, asyncio.Task[FrameResult]] = field(default_factory=OrderedDict)
+    recent: RecentFrames[asyncio.Task[FrameResult]] = field(default_factory=RecentFrames)
+    """Tasks of recent distinct frames by digest; its window is set when the stream starts."""
     pending: int = 0
     """Frames received and not yet answered (the stream's share of pixelsvc_pending_frames)."""
     answered: int = 0
@@ -483,19 +484,17 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
         earlier: asyncio.Task[FrameResult] | None = None
         digest = b""
         window = self._config.dedup_window if self._engine and self._engine.config.dedup_frames else 0
+        stream.recent.window = window
         if window:
             digest = (await asyncio.to_thread(frame_digest, frame) if frame.pixels.nbytes > _HASH_IN_THREAD_BYTES
                       else frame_digest(frame))
             earlier = stream.recent.get(digest)
         if earlier is not None:
-            stream.recent.move_to_end(digest)
             task = asyncio.create_task(self._duplicate(frame, earlier))
         else:
             task = asyncio.create_task(self._redact(frame, stream))
             if window:
-                stream.recent[digest] = task
-                while len(stream.recent) > window:
-                    stream.recent.popitem(last=False)
+                stream.recent.add(digest, task)
         stream.tasks.add(task)
         task.add_done_callback(stream.tasks.discard)
         stream.pending += 1

@@ -273,6 +273,9 @@ class EngineConfig:
     """Where converted models are cached (keyed by the source's sha256); None disables."""
     max_frame_pixels: int = 64_000_000
     """Frames with more pixels than this are refused (absurd dimensions)."""
+    chunk_pixels: int = 8_000_000
+    """`Engine.process` analyses a series in groups of frames of at most this many pixels together,
+    so memory holds the rendered views (three 8-bit RGB images per frame) of one group only."""
     precision: str = "auto"
     """Float type of the networks: 'fp32', 'bf16' or 'fp16'; 'auto' is fp32 on CPU (half-precision
     convolutions are slower on most CPUs) and fp16 on CUDA. fp16 reads agree with fp32 on more lines
@@ -299,6 +302,7 @@ class EngineConfig:
             object.__setattr__(self, "policy", Policy(self.policy))
         _check_range(self, "cpu_threads", 0, 1024)
         _check_range(self, "max_frame_pixels", 1, 1_000_000_000)
+        _check_range(self, "chunk_pixels", 1, 1_000_000_000)
         if self.precision not in PRECISIONS:
             raise ConfigError(f"EngineConfig.precision = {self.precision!r} is not valid; use one of "
                               f"{', '.join(PRECISIONS)}")

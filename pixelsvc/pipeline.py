@@ -172,7 +172,7 @@ class Engine:
         for frame in frames:
             validate_frame(frame, self.config.max_frame_pixels)
         first_of, unique = self._dedup(frames)
-        reads = self.read_text(unique)
+        reads = [read for chunk in _chunks(unique, self.config.chunk_pixels) for read in self.read_text(chunk)]
         by_unique = {id(frame): r for frame, r in zip(unique, reads, strict=True)}
         finished: dict[int, FrameResult] = {}
         results = []
@@ -283,3 +283,20 @@ def _keep_unread_regions(verdicts: list[Verdict], frame: Frame, config: MaskConf
             verdict = Verdict(read, Label.UNKNOWN, False, "large_unread")
         out.append(verdict)
     return out
+
+
+def _chunks(frames: Sequence[Frame], max_pixels: int) -> Iterator[list[Frame]]:
+    """Consecutive groups of frames with at most `max_pixels` pixels together (at least one frame each):
+    a series' rendered views are held one group at a time. Reads do not depend on batch mates, so
+    the grouping does not change any result."""
+    chunk: list[Frame] = []
+    pixels = 0
+    for frame in frames:
+        size = frame.pixels.shape[0] * frame.pixels.shape[1]
+        if chunk and pixels + size > max_pixels:
+            yield chunk
+            chunk, pixels = [], 0
+        chunk.append(frame)
+        pixels += size
+    if chunk:
+        yield chunk

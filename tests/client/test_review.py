@@ -73,6 +73,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> ReviewRun:
     (inputs / "notes.txt").write_text("not a DICOM file")
     key = root / "run.key"
     key.write_text("review-test-key-0123456789abcdef")
+    key.chmod(0o600)  # a key others can read is refused
     report = root / "R.jsonl"
     code = main(["redact", str(inputs), "--out", str(root / "OUT"), "--report", str(report), "--key-file", str(key),
                  "--device", "cpu", "--no-progress"])

@@ -14,21 +14,8 @@ from pixelsvc.config import PhiConfig
 from pixelsvc.phi import PhiClassifier
 from pixelsvc.phi.lexicon import DEFAULT_ALLOWLIST, INSTITUTION_WORDS, LOCATION_WORDS
 from pixelsvc.phi.normalise import alpha_canon
-from pixelsvc.types import Label, PhiContext, Policy, TextBox, TextRead, Verdict
-
-BOX = TextBox(10, 10, 200, 30)
-EMPTY = PhiContext()
-
-
-@pytest.fixture(scope="module")
-def clf() -> PhiClassifier:
-    return PhiClassifier(PhiConfig())
-
-
-def one(clf: PhiClassifier, text: str, context: PhiContext = EMPTY, policy: Policy = Policy.PHI) -> Verdict:
-    (verdict,) = clf.classify([TextRead(BOX, text, 0.9)], context, policy)
-    return verdict
-
+from pixelsvc.types import Label, PhiContext, Policy, TextBox, TextRead
+from tests.phi.conftest import BOX, EMPTY, one
 
 CLASSES = [
     # exam times

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import threading
@@ -36,30 +35,41 @@ def child_env() -> dict[str, str]:
     return env
 
 
+_LAUNCHER = """
+import json, os, resource, subprocess, sys
+limit, umask = int(sys.argv[1]), sys.argv[2]
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+if umask != "-":
+    os.umask(int(umask))
+child = subprocess.Popen(sys.argv[3:], stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(child.pid, 0)
+print(json.dumps({"rc": os.waitstatus_to_exitcode(status), "maxrss": usage.ru_maxrss * 1024}))
+"""
+"""Runs the CLI as its own child: a process forked straight from pytest would report pytest's peak
+RSS (Linux keeps the peak across fork and exec), while this small launcher's child starts from the
+launcher's few megabytes, so its peak is the CLI's own."""
+
+
 def run_cli(args: list[str], *, report: Path | None, address_space: int = 2 * GIB, umask: int | None = None,
             timeout_s: float = 300.0) -> Run:
     """`python -m pixelsvc.cli ARGS` under RLIMIT_AS; peak RSS from wait4 (the process and its waited children)."""
-
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-        if umask is not None:
-            os.umask(umask)
-
     stderr_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"pixelsvc-robustness-{os.getpid()}-{time.time_ns()}.err"
+    argv = [sys.executable, "-c", _LAUNCHER, str(address_space), "-" if umask is None else str(umask),
+            sys.executable, "-m", "pixelsvc.cli", *args]
     with stderr_path.open("wb") as err:
-        process = subprocess.Popen([sys.executable, "-m", "pixelsvc.cli", *args], stdout=subprocess.DEVNULL,
-                                   stderr=err, env=child_env(), preexec_fn=limit, cwd=REPO)
-        timer = threading.Timer(timeout_s, process.kill)
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, env=child_env(), cwd=REPO,
+                                   start_new_session=True)
+        timer = threading.Timer(timeout_s, lambda: os.killpg(process.pid, 9))
         timer.start()
         try:
-            _pid, status, usage = os.wait4(process.pid, 0)
+            out, _ = process.communicate()
         finally:
             timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
     stderr = stderr_path.read_text(errors="replace")
     stderr_path.unlink()
+    result = json.loads(out.decode().strip().splitlines()[-1]) if out.strip() else {"rc": -9, "maxrss": 0}
     lines = [json.loads(line) for line in report.read_text().splitlines()] if report and report.exists() else []
-    return Run(process.returncode, usage.ru_maxrss * 1024, stderr, lines)
+    return Run(result["rc"], result["maxrss"], stderr, lines)
 
 
 def check_run(run: Run, cases: list[Case], out: Path) -> dict[str, dict]:

@@ -108,6 +108,10 @@ class DetConfig:
     slower there, see bench/RESULTS.md), 16 on CUDA."""
     tile_overlap: int = 64
     """Overlap in source pixels between tiles when a frame is too large to detect at once."""
+    extend_lines: bool = True
+    """Grow each box along its line over ink that continues past its ends, up to the next box
+    on the line: a DB box can stop a character short of a faint or partly hidden line end, and
+    the recogniser then reads `AG` for `SAG` and the mask leaves the letter (see `pixelsvc.ink`)."""
 
     def __post_init__(self) -> None:
         _check_range(self, "max_side", 64, 4096)

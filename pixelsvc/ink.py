@@ -9,17 +9,26 @@ faint text, ink everywhere, no ink found), the whole box is returned: the fallba
 the larger mask.
 
 A rectangle is the ink's bounding box, never its outline: a mask shaped like the glyphs
-would still show the text.
+would still show the text. The cut is bounded: a box loses at most about as much from its
+left and right as from its top and bottom (the DB unclip grows every side alike), so brighter
+tissue beside faint text cannot pull the rectangle off the line.
+
+The detector uses the same segmentation the other way (`extend_along_line`): a box that stops
+a character short of its line's end grows over the ink that continues the line.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from pixelsvc.types import TextBox
 
-__all__ = ["ink_rectangles"]
+__all__ = ["extend_along_line", "ink_rectangles"]
 
 _RING = 2
 """Pixels along the box edge that sample the background (outside the glyphs after the unclip)."""
@@ -35,51 +44,180 @@ _CLEAR_RATIO = 1.5
 """The strongest response must exceed the threshold this many times, or the ink is not clear."""
 _MIN_INK_SHARE, _MAX_INK_SHARE = 0.01, 0.6
 """Plausible share of ink pixels in a text box; outside it the segmentation is not trusted."""
+_MAX_REACH = 1.0
+"""`extend_along_line` looks at most this many ink heights past each end of a box ..."""
+_WORD_GAP = 0.4
+"""... and bridges blank runs up to this many ink heights (a space between words)."""
+_MIN_LINE_ASPECT = 1.5
+"""Only boxes this many times wider than tall (or twice as tall as wide) are grown along a line."""
+_SIDE_SLACK = 1.5
+"""The ink rectangle is cut from the box's left and right by at most this many times its
+deepest cut from the top or bottom (plus `_RING`)."""
 
 
-def ink_rectangles(pixels: np.ndarray, box: TextBox) -> list[TextBox]:
-    """Rectangles around the ink inside `box` (frame pixels), or `[box]` when the ink is uncertain.
+@dataclass(frozen=True, slots=True)
+class _Ink:
+    """The ink found in a box: the box clipped to the frame, a pixel map, and how it was found."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    map: np.ndarray  # bool (y1 - y0, x1 - x0)
+    polarity: int  # cv2.MORPH_TOPHAT (bright text) or cv2.MORPH_BLACKHAT (dark text)
+    threshold: float
+    side: int  # structuring element size
+
+
+def _segment(pixels: np.ndarray, box: TextBox) -> _Ink | None:
+    """The ink inside `box`, or None when it cannot be told from the background with confidence.
 
     Ink is what a morphological top-hat (bright text) or black-hat (dark text) keeps: strokes
     thinner than the structuring element, against whatever smooth background lies under them
     (air, tissue, a console panel, or several at once). The polarity with the stronger response
     is taken; the box's rim, outside the glyphs after the unclip, gives the noise level.
+    """
+    rows, cols = pixels.shape[:2]
+    x0, y0, x1, y1 = max(0, box.x0), max(0, box.y0), min(cols, box.x1), min(rows, box.y1)
+    if x1 - x0 < 2 * _RING + 3 or y1 - y0 < 2 * _RING + 3:
+        return None
+    grey = _grey(pixels[y0:y1, x0:x1])
+    spread = float(grey.max() - grey.min())
+    if spread <= 0:
+        return None
+    side = max(5, round(_STROKE_KERNEL * min(x1 - x0, y1 - y0)) | 1)
+    best = None
+    for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT):
+        response = _response(grey, op, side)
+        rim = np.concatenate([response[:_RING].ravel(), response[-_RING:].ravel(),
+                              response[:, :_RING].ravel(), response[:, -_RING:].ravel()])
+        noise = float(np.percentile(rim, 95))
+        peak = float(np.percentile(response, 99.5))
+        if best is None or peak - noise > best[0]:
+            best = (peak - noise, op, response, noise, peak)
+    _, op, response, noise, peak = best
+    threshold = max(_NOISE_FACTOR * noise, _MIN_CONTRAST * spread, _PEAK_SHARE * peak)
+    if peak < _CLEAR_RATIO * threshold:
+        return None
+    ink = response > threshold
+    if not _MIN_INK_SHARE <= float(ink.mean()) <= _MAX_INK_SHARE:
+        return None
+    return _Ink(x0, y0, x1, y1, ink, op, threshold, side)
+
+
+def _grey(region: np.ndarray) -> np.ndarray:
+    region = region.astype(np.float32)
+    return region.max(axis=2) if region.ndim == 3 else region
+
+
+def _response(grey: np.ndarray, op: int, side: int) -> np.ndarray:
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    padded = cv2.copyMakeBorder(grey, side, side, side, side, cv2.BORDER_REPLICATE)
+    return cv2.morphologyEx(padded, op, kernel)[side:-side, side:-side]
+
+
+def ink_rectangles(pixels: np.ndarray, box: TextBox) -> list[TextBox]:
+    """Rectangles around the ink inside `box` (frame pixels), or `[box]` when the ink is uncertain.
 
     Args:
         pixels: the frame in its native dtype, (rows, cols) or (rows, cols, 3).
         box: a detected text box in frame pixels.
 
     Returns:
-        The bounding box of the ink found, within `box`; `[box]` as the fallback.
+        The bounding box of the ink found (see `_segment`), within `box`; `[box]` as the fallback.
     """
+    found = _segment(pixels, box)
+    if found is None:
+        return [box]
+    ys, xs = np.flatnonzero(found.map.any(axis=1)), np.flatnonzero(found.map.any(axis=0))
+    top, bottom = int(ys[0]), int(ys[-1]) + 1
+    # the DB unclip grows a line's box by about the same distance on every side: a cut from the
+    # left or right much deeper than from the top or bottom means the "ink" is something beside
+    # the text (texture, a brighter region) and part of the line would be left unmasked
+    cut = int(_SIDE_SLACK * max(top, found.y1 - found.y0 - bottom)) + _RING
+    left, right = min(int(xs[0]), cut), max(int(xs[-1]) + 1, found.x1 - found.x0 - cut)
+    return [TextBox(found.x0 + left, found.y0 + top, found.x0 + right, found.y0 + bottom, box.score)]
+
+
+def extend_along_line(pixels: np.ndarray, box: TextBox, barriers: Sequence[TextBox] = ()) -> TextBox:
+    """`box` grown along its line over ink that continues past its ends.
+
+    A detector box can stop a character short of a line's end (a faint last digit, a first
+    letter over brighter tissue). Past each end, ink of the line's own polarity and strength,
+    in the middle band of the line, is followed across gaps up to `_WORD_GAP` ink heights
+    (a space between words), at most `_MAX_REACH` ink heights per end. It never grows into a
+    `barriers` box on the same line (text that was read and kept: a laterality marker or a
+    measurement beside a name). Vertical lines (much taller than wide) grow up and down.
+    Where the line's ink is not clear, or the box is about square, it is returned as it is.
+    """
+    vertical = box.height >= 2 * max(1, box.width)
+    if not vertical and box.width < _MIN_LINE_ASPECT * box.height:
+        return box  # about square: a glyph or two, or a turned word; which way is the line?
+    found = _segment(pixels, box)
+    if found is None:
+        return box
+    across = found.map.any(axis=0 if vertical else 1)  # ink profile across the line
+    band = _middle(across)
+    height = max(1, band[1] - band[0]) * 2  # the ink height, about (the band is its middle half)
+    reach, gap = math.ceil(_MAX_REACH * height), max(2, int(_WORD_GAP * height))
     rows, cols = pixels.shape[:2]
-    x0, y0, x1, y1 = max(0, box.x0), max(0, box.y0), min(cols, box.x1), min(rows, box.y1)
-    if x1 - x0 < 2 * _RING + 3 or y1 - y0 < 2 * _RING + 3:
-        return [box]
-    region = pixels[y0:y1, x0:x1].astype(np.float32)
-    grey = region.max(axis=2) if region.ndim == 3 else region
-    spread = float(grey.max() - grey.min())
-    if spread <= 0:
-        return [box]
-    side = max(5, round(_STROKE_KERNEL * min(x1 - x0, y1 - y0)) | 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    padded = cv2.copyMakeBorder(grey, side, side, side, side, cv2.BORDER_REPLICATE)
-    best = None
-    for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT):
-        response = cv2.morphologyEx(padded, op, kernel)[side:-side, side:-side]
-        rim = np.concatenate([response[:_RING].ravel(), response[-_RING:].ravel(),
-                              response[:, :_RING].ravel(), response[:, -_RING:].ravel()])
-        noise = float(np.percentile(rim, 95))
-        peak = float(np.percentile(response, 99.5))
-        if best is None or peak - noise > best[0]:
-            best = (peak - noise, response, noise, peak)
-    _, response, noise, peak = best
-    threshold = max(_NOISE_FACTOR * noise, _MIN_CONTRAST * spread, _PEAK_SHARE * peak)
-    if peak < _CLEAR_RATIO * threshold:
-        return [box]
-    ink = response > threshold
-    share = float(ink.mean())
-    if not _MIN_INK_SHARE <= share <= _MAX_INK_SHARE:
-        return [box]
-    ys, xs = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    return [TextBox(x0 + int(xs[0]), y0 + int(ys[0]), x0 + int(xs[-1]) + 1, y0 + int(ys[-1]) + 1, box.score)]
+    if vertical:
+        lo, hi = _bounds(found.y0, found.y1, reach, rows, [(b.y0, b.y1) for b in barriers
+                         if _overlap(b.x0, b.x1, box.x0, box.x1)])
+        grey = _grey(pixels[lo:hi, found.x0:found.x1])
+        profile = (_response(grey, found.polarity, found.side) > found.threshold)[:, band[0]:band[1]].any(axis=1)
+        start, stop = _continue(profile, found.y0 - lo, found.y1 - lo, found.map.any(axis=1), gap)
+        return TextBox(box.x0, min(box.y0, lo + start), box.x1, max(box.y1, lo + stop), box.score)
+    lo, hi = _bounds(found.x0, found.x1, reach, cols, [(b.x0, b.x1) for b in barriers
+                     if _overlap(b.y0, b.y1, box.y0, box.y1)])
+    grey = _grey(pixels[found.y0:found.y1, lo:hi])
+    profile = (_response(grey, found.polarity, found.side) > found.threshold)[band[0]:band[1]].any(axis=0)
+    start, stop = _continue(profile, found.x0 - lo, found.x1 - lo, found.map.any(axis=0), gap)
+    return TextBox(min(box.x0, lo + start), box.y0, max(box.x1, lo + stop), box.y1, box.score)
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
+    """Whether two spans across the line overlap by at least half the shorter one (same line)."""
+    return min(a1, b1) - max(a0, b0) >= 0.5 * max(1, min(a1 - a0, b1 - b0))
+
+
+def _bounds(begin: int, end: int, reach: int, limit: int, barriers: list[tuple[int, int]]) -> tuple[int, int]:
+    """How far along the line a box [begin, end) may grow: `reach` each way, not into a barrier."""
+    lo, hi = max(0, begin - reach), min(limit, end + reach)
+    for b0, b1 in barriers:
+        if b0 >= end:
+            hi = min(hi, b0)
+        elif b1 <= begin:
+            lo = max(lo, b1)
+    return lo, hi
+
+
+def _middle(profile: np.ndarray) -> tuple[int, int]:
+    """The middle half of the ink across a line (its x-height band): neighbouring lines'
+    ascenders and descenders reaching into the box's margin do not count as this line's ink."""
+    where = np.flatnonzero(profile)
+    first, last = int(where[0]), int(where[-1]) + 1
+    quarter = (last - first) // 4
+    return first + quarter, max(first + quarter + 1, last - quarter)
+
+
+def _continue(profile: np.ndarray, begin: int, end: int, inside: np.ndarray, gap: int) -> tuple[int, int]:
+    """Grow [first ink, last ink] of the box outwards over `profile` (ink per position), bridging
+    gaps up to `gap` long; positions `begin:end` are the box, `inside` its own ink profile."""
+    where = np.flatnonzero(inside)
+    start, stop = begin + int(where[0]), begin + int(where[-1]) + 1
+    blank = 0
+    for pos in range(start - 1, -1, -1):
+        blank = 0 if profile[pos] else blank + 1
+        if blank > gap:
+            break
+        if profile[pos] and pos < begin:
+            start = pos
+    blank = 0
+    for pos in range(stop, len(profile)):
+        blank = 0 if profile[pos] else blank + 1
+        if blank > gap:
+            break
+        if profile[pos] and pos >= end:
+            stop = pos + 1
+    return min(start, begin), max(stop, end)

@@ -47,7 +47,8 @@ def test_pixels_outside_masks_are_bit_identical_and_inside_are_filled():
     rng = np.random.default_rng(1)
     pixels = rng.integers(-2000, 3000, (64, 80)).astype(np.int16)
     frame = _frame(pixels, bits=16)
-    masked = FrameMasker(MaskConfig(margin=2, merge_distance=0)).mask(frame, [TextBox(10, 10, 20, 15)])
+    masked = FrameMasker(MaskConfig(margin=2, merge_distance=0)).mask(
+        frame, [TextBox(10, 10, 20, 15)])
     assert masked.changed and masked.pixels.dtype == np.int16
     inside = np.zeros(pixels.shape, bool)
     inside[8:17, 8:22] = True

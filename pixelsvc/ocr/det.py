@@ -14,7 +14,8 @@ A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
   `box_thresh`, grow each region back by the DB unclip distance and map it to integer
   source-frame pixels (floor the minima, ceil the maxima). A region holding several lines
   of a dense block is cut at the valleys of its row profile, one box per line. Boxes found
-  on several views or tiles are merged here, and nowhere else (`detect_frames`).
+  on several views or tiles are merged here, and nowhere else (`detect_frames`); a merged
+  box that stops short of its line's last character grows over it (`pixelsvc.ink`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 import torch
 
 from pixelsvc.config import DetConfig
+from pixelsvc.ink import extend_along_line
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import Detection, RenderedFrame, TextBox
 
@@ -221,6 +223,8 @@ class TextDetector:
             for merged in merge_boxes([box for box, _ in candidates]):
                 best = max(candidates, key=lambda c, m=merged: (box_iou(c[0], m), c[0].score))
                 detections.append(Detection(merged, best[1]))
+            if self.config.extend_lines:
+                detections = _extend_lines(views, detections)
             out.append(detections)
         return out
 
@@ -304,6 +308,17 @@ class TextDetector:
                 score,
             ))
         return out
+
+
+def _extend_lines(views: Sequence[RenderedFrame], detections: list[Detection]) -> list[Detection]:
+    """Each box grown along its line over the ink that continues past its ends on the view it is
+    read on, never into another box of the frame (`pixelsvc.ink.extend_along_line`)."""
+    boxes = [d.box for d in detections]
+    out = []
+    for index, d in enumerate(detections):
+        others = boxes[:index] + boxes[index + 1:]
+        out.append(Detection(extend_along_line(views[d.view].image, d.box, others), d.view))
+    return out
 
 
 def upload_uint8(arrays: np.ndarray | Sequence[np.ndarray], device: torch.device) -> torch.Tensor:

@@ -324,13 +324,19 @@ def _same_row(a: TextBox, b: TextBox) -> bool:
     return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.height, b.height)
 
 
-def _same_text(a: TextBox, b: TextBox) -> bool:
-    """On one row and mostly covering each other: two renderings' boxes of one line."""
+def _same_text(a: TextBox, b: TextBox, *, inside: bool = False) -> bool:
+    """On one row and mostly covering each other: two renderings' boxes of one line.
+
+    By default either box may be the one lying mostly inside the other (a fragment of a PHI
+    line is PHI); with `inside`, `a` must lie mostly inside `b` (a safe fragment does not make
+    the line around it safe).
+    """
     if not _same_row(a, b):
         return False
     width = min(a.x1, b.x1) - max(a.x0, b.x0)
     height = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return width > 0 and width * height >= _OVERLAP_SHARE * min(a.area(), b.area())
+    area = a.area() if inside else min(a.area(), b.area())
+    return width > 0 and width * height >= _OVERLAP_SHARE * area
 
 
 class _Rows:
@@ -462,7 +468,7 @@ class PhiClassifier:
                 continue
             box, confidence = reads[i].box, reads[i].confidence
             for j in rows.near(box):
-                if reads[j].confidence >= confidence and _same_text(box, reads[j].box):
+                if reads[j].confidence >= confidence and _same_text(box, reads[j].box, inside=True):
                     outcomes[i] = _Outcome(Label.SAFE, "layout.overlap")
                     break
 

@@ -4,9 +4,10 @@ Definitions (pixel-exact: the input and output frames are both decoded with
 `pixelsvc.dicom.decode`, so a lossy source compares decoded to decoded):
 
 * A pixel is **changed** when any sample differs between input and output.
-* A pixel is **flat-filled** when the output's 5x5 neighbourhood around it is uniform
-  (every sample equal) and holds at least one changed pixel: it lies inside a painted
-  rectangle even if the fill happens to equal its old value.
+* A pixel is **flat-filled** when it lies in a uniform region of the output (8-connected
+  pixels whose 5x5 neighbourhood is uniform, every sample equal) that reaches within two
+  pixels of a changed pixel: it is inside a painted rectangle even if the fill happens to
+  equal its old value (thick strokes drawn at the fill value).
 * A pixel is **covered** when it is changed or flat-filled.
 * A PHI string is **masked** when >= 90 % of its ink pixels are covered; a string of a
   file that failed (no output) is a miss.
@@ -61,7 +62,16 @@ def covered_pixels(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, n
     for ch in channels:
         uniform &= cv2.dilate(ch, kernel) == cv2.erode(ch, kernel)
     near_change = cv2.dilate(changed.astype(np.uint8), kernel).astype(bool)
-    return changed, changed | (uniform & near_change)
+    seeds = uniform & near_change
+    if not seeds.any():
+        return changed, changed
+    # a painted rectangle is one uniform region: its inside counts even where it lies more than
+    # FLAT_WINDOW // 2 px from a changed pixel (thick strokes already at the fill value)
+    count, regions = cv2.connectedComponents(uniform.astype(np.uint8), connectivity=8)
+    painted = np.zeros(count, bool)
+    painted[np.unique(regions[seeds])] = True
+    painted[0] = False
+    return changed, changed | painted[regions]
 
 
 @dataclass(slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from pixelsvc.ocr.rec import Crop, CTCDecoder
@@ -80,4 +81,7 @@ def test_reads_do_not_depend_on_what_else_is_in_the_batch(engine):
              for t in synth.texts]
     together = engine.recognizer.recognise(crops, dedup=False)
     alone = [engine.recognizer.recognise([c], dedup=False)[0] for c in crops]
-    assert [(r.text, r.confidence) for r in together] == [(r.text, r.confidence) for r in alone]
+    assert [r.text for r in together] == [r.text for r in alone]
+    # the same text; confidences agree to float rounding (a batch's padding can change the
+    # order of a convolution's sums on some CPUs' kernels)
+    assert [r.confidence for r in together] == pytest.approx([r.confidence for r in alone], abs=1e-5)

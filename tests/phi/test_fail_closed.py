@@ -188,3 +188,12 @@ def test_lexicons_keep_apart() -> None:
     allowed = {alpha_canon(w) for w in DEFAULT_ALLOWLIST}
     assert not allowed & INSTITUTION_WORDS
     assert not allowed & LOCATION_WORDS
+
+
+def test_a_safe_fragment_does_not_make_the_line_around_it_safe(clf: PhiClassifier) -> None:
+    """`P.` read alone inside the misread line `Or. P. Mueller` (for `Dr. P. Mueller`): the
+    line stays unknown and is masked; only a read lying inside a confident safe one is safe."""
+    line = TextRead(TextBox(217, 211, 277, 225), "Or. P. Mueller", 0.96)
+    fragment = TextRead(TextBox(230, 214, 241, 222), "P.", 1.0)
+    verdicts = clf.classify([line, fragment], EMPTY, Policy.PHI)
+    assert verdicts[0].mask and verdicts[0].label is Label.UNKNOWN

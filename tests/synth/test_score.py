@@ -56,6 +56,18 @@ def test_fill_equal_to_the_ink_still_counts_as_masked() -> None:
     assert summarize([score_file(truth, labels, [before], [after])])["recall"] == 0.5
 
 
+def test_thick_strokes_at_the_fill_value_count_inside_a_painted_box() -> None:
+    """Bold 40 px text drawn at the fill value: stroke centres lie far from any changed pixel."""
+    before = np.zeros((80, 120), np.uint16)
+    before[20:60, 20:40] = 1023  # a stroke 20 px wide
+    before[20:60, 70:90] = 1023  # a second one, left unmasked below
+    after = before.copy()
+    after[15:65, 15:45] = 1023  # the first stroke's box painted with the ink's own value
+    changed, covered = covered_pixels(before, after)
+    assert covered[20:60, 20:40].all() and not changed[30:50, 25:35].any()
+    assert not covered[20:60, 70:90].any()  # untouched text of the same value stays uncovered
+
+
 def test_partly_masked_string_is_a_miss_and_distractor_masked_is_lost() -> None:
     truth, labels, before = _frame_with_three_strings()
     after = before.copy()

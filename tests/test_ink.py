@@ -1,0 +1,102 @@
+"""pixelsvc.ink: masks are cut to the ink where it is clear, and never cut a line short."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pixelsvc.ink import extend_along_line, ink_rectangles
+from pixelsvc.types import TextBox
+
+
+def _text(frame: np.ndarray, text: str, org: tuple[int, int], scale: float, value: int, thickness: int) -> None:
+    """Anti-aliased text blended at `value` into a 16-bit frame."""
+    alpha = np.zeros(frame.shape, np.uint8)
+    cv2.putText(alpha, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thickness, cv2.LINE_AA)
+    a = alpha.astype(np.float32) / 255.0
+    frame[...] = np.round(frame * (1 - a) + value * a).astype(frame.dtype)
+
+
+def _ink_box(frame: np.ndarray, background: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(frame != background)
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _covers(rects: list[TextBox], box: tuple[int, int, int, int]) -> bool:
+    x0, y0, x1, y1 = box
+    return any(r.x0 <= x0 and r.y0 <= y0 and r.x1 >= x1 and r.y1 >= y1 for r in rects)
+
+
+def test_large_text_on_air_is_cut_to_its_ink() -> None:
+    frame = np.zeros((200, 600), np.uint16)
+    _text(frame, "DOE JOHN", (40, 130), 2.5, 4000, 6)
+    ink = _ink_box(frame, np.zeros_like(frame))
+    detected = TextBox(ink[0] - 25, ink[1] - 25, ink[2] + 25, ink[3] + 25, 0.9)  # the unclip margin
+    rects = ink_rectangles(frame, detected)
+    assert _covers(rects, ink)
+    assert rects[0].area() < 0.75 * detected.area()
+
+
+def test_faint_text_beside_bright_texture_keeps_the_whole_line() -> None:
+    """Faint text over black air whose last letters run into bright speckled tissue: the tissue's
+    stronger response must not pull the rectangle onto itself and leave the line's start unmasked."""
+    rng = np.random.default_rng(3)
+    frame = np.zeros((120, 700), np.uint16)
+    frame[:, 345:] = rng.integers(15000, 28000, size=(120, 355), dtype=np.uint16)  # textured anatomy
+    frame[0, 0] = 65535
+    background = frame.copy()
+    _text(frame, "ZIELINSKI BRUNO", (20, 75), 1.4, 3000, 3)  # faint: 3000 of 65535
+    ink = _ink_box(frame[:, :345], background[:, :345])
+    detected = TextBox(ink[0] - 5, ink[1] - 3, 363, ink[3] + 2, 0.8)
+    rects = ink_rectangles(frame, detected)
+    assert rects[0].x0 <= ink[0] and _covers(rects, (ink[0], ink[1], 358, ink[3]))
+
+
+def test_uncertain_ink_returns_the_box() -> None:
+    rng = np.random.default_rng(4)
+    frame = rng.integers(0, 4000, size=(60, 200), dtype=np.uint16)  # noise everywhere: no clear ink
+    box = TextBox(10, 10, 190, 50, 0.6)
+    assert ink_rectangles(frame, box) == [box]
+
+
+def test_a_box_that_stops_short_of_the_last_word_grows_over_it() -> None:
+    frame = np.zeros((80, 600), np.uint16)
+    _text(frame, "Ward 5", (20, 50), 1.0, 1500, 2)
+    ink = _ink_box(frame, np.zeros_like(frame))
+    short = TextBox(ink[0] - 6, ink[1] - 6, ink[0] + 70, ink[3] + 6, 0.8)  # "Ward" only, the "5" left out
+    grown = extend_along_line(frame, short)
+    assert grown.x1 >= ink[2] and grown.x0 == short.x0 and (grown.y0, grown.y1) == (short.y0, short.y1)
+    assert _covers(ink_rectangles(frame, grown), ink)
+
+
+def test_extension_stops_at_a_wide_gap_and_ignores_neighbouring_lines() -> None:
+    frame = np.zeros((120, 700), np.uint16)
+    _text(frame, "DOE", (20, 40), 1.0, 3000, 2)
+    _text(frame, "W:400 L:40", (400, 40), 1.0, 3000, 2)  # the same row, far to the right
+    _text(frame, "a much longer line below", (20, 62), 1.0, 3000, 2)  # ascenders reach up
+    box = TextBox(14, 14, 84, 47, 0.9)
+    grown = extend_along_line(frame, box)
+    assert grown.x1 < 400 and grown.x1 - box.x1 < 30
+
+
+def test_vertical_lines_grow_along_their_length() -> None:
+    frame = np.zeros((400, 60), np.uint16)
+    strip = np.zeros((60, 400), np.uint16)
+    _text(strip, "SMITH JOHN", (10, 40), 1.0, 3000, 2)
+    frame[:] = np.rot90(strip)
+    ink = _ink_box(frame, np.zeros_like(frame))
+    short = TextBox(ink[0] - 5, ink[1] + 12, ink[2] + 5, ink[3] + 5, 0.8)  # cuts the last letter short
+    grown = extend_along_line(frame, short)
+    assert grown.y0 <= ink[1] and (grown.x0, grown.x1) == (short.x0, short.x1)
+
+
+def test_extension_stops_before_kept_text_on_the_same_line() -> None:
+    frame = np.zeros((80, 400), np.uint16)
+    _text(frame, "DOE JOHN", (20, 50), 1.0, 3000, 2)
+    name = _ink_box(frame, np.zeros_like(frame))
+    _text(frame, "L", (name[2] + 5, 50), 1.0, 3000, 2)  # a laterality marker just after the name
+    marker = TextBox(name[2] + 4, name[1] - 4, name[2] + 24, name[3] + 4, 0.9)
+    box = TextBox(name[0] - 5, name[1] - 5, name[2] - 10, name[3] + 5, 0.9)  # stops inside the last letter
+    assert extend_along_line(frame, box).x1 > marker.x0  # without the barrier it runs on over the marker
+    grown = extend_along_line(frame, box, [marker])
+    assert name[2] <= grown.x1 <= marker.x0

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
 from pixelsvc.config import DecodeLimits
+from pixelsvc.dicom.write import write_any_syntax
 from pixelsvc.errors import DecodeError, PixelsvcError
 from pixelsvc.types import Frame
 
@@ -121,14 +121,7 @@ def pixel_file(ds: Dataset) -> bytes:
     sub.file_meta.TransferSyntaxUID = syntax
     sub.preamble = b"\0" * 128
     buffer = io.BytesIO()
-    try:
-        known = syntax.is_transfer_syntax
-    except ValueError:
-        known = False
-    if known:
-        pydicom.dcmwrite(buffer, sub, enforce_file_format=False)
-    else:  # a syntax newer than pydicom: explicit VR little endian dataset, as the writer does
-        pydicom.dcmwrite(buffer, sub, implicit_vr=False, little_endian=True, force_encoding=True)
+    write_any_syntax(buffer, sub, enforce_file_format=False)
     return buffer.getvalue()
 
 

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import grpc
-import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import UID
 
@@ -35,6 +34,7 @@ from pixelsvc.config import DecodeLimits
 from pixelsvc.dicom.accounting import PixelAccount, account_pixel_data
 from pixelsvc.dicom.decode import frame_info, iter_frames, phi_context, read_dataset
 from pixelsvc.dicom.encode import PixelEncoding, encode_pixels
+from pixelsvc.dicom.write import write_any_syntax
 from pixelsvc.errors import NotDicomError, PixelsvcError
 from pixelsvc.files import make_private_dirs, sha256_file, write_atomic
 from pixelsvc.types import Frame, MaskedFrame, PhiContext, Policy, TextBox
@@ -385,16 +385,7 @@ def write_dataset(ds: Dataset, path: Path, *, root: Path | None = None) -> None:
 
 def _write(f: Any, ds: Dataset) -> None:
     ds.preamble = b"\0" * 128  # never the input's preamble: it is outside every element and may hold anything
-    syntax = UID(str(ds.file_meta.TransferSyntaxUID))
-    try:
-        known = syntax.is_transfer_syntax
-    except ValueError:
-        known = False
-    if known:
-        pydicom.dcmwrite(f, ds, enforce_file_format=True)
-        return
-    # a syntax newer than pydicom (JPEG XL, Deflated Image Frame): explicit VR little endian dataset
-    pydicom.dcmwrite(f, ds, implicit_vr=False, little_endian=True, force_encoding=True)
+    write_any_syntax(f, ds, enforce_file_format=True)
 
 
 def _ensure_file_meta(cleaned: Dataset, source: Dataset) -> None:

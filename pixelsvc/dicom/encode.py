@@ -126,14 +126,8 @@ def encode_pixels(target: Dataset, masked: Sequence[MaskedFrame], *, rewrite_all
     rewrite = sorted({i for i, m in enumerate(masked) if m.changed} | set(overlay_frames))
     syntax = info.transfer_syntax_uid
     if rewrite_all:
-        candidate = _convert(target, info, masked)
-        problem = _check(candidate, info, masked)
-        if problem is not None:
-            raise PixelWriteError(f"the decoded pixel data could not be written: {problem}")
-        _apply(target, candidate)
-        _record_lossy_history(target, syntax)
-        return PixelEncoding(candidate.transfer_syntax_uid, "converted", len(rewrite), len(overlay_frames),
-                             "every frame is written from its decoded pixels: the stream's end cannot be checked")
+        return _write_converted(target, info, masked, len(rewrite), len(overlay_frames), "decoded",
+                                "every frame is written from its decoded pixels: the stream's end cannot be checked")
     if not rewrite:
         return PixelEncoding(syntax, "kept", 0)
 
@@ -155,13 +149,21 @@ def encode_pixels(target: Dataset, masked: Sequence[MaskedFrame], *, rewrite_all
             return PixelEncoding(syntax, candidate.method, len(rewrite), len(overlay_frames))
         reason = f"{UID(syntax).name} output failed the re-decode check ({problem})"
 
+    return _write_converted(target, info, masked, len(rewrite), len(overlay_frames), "masked", reason)
+
+
+def _write_converted(target: Dataset, info: FrameInfo, masked: Sequence[MaskedFrame], frames: int, overlay: int,
+                     what: str, reason: str) -> PixelEncoding:
+    """Write every frame from its decoded (and masked) pixels in a syntax the writer can always
+    produce (`_convert`), after the re-decode check; the fallback of every other way."""
+    syntax = info.transfer_syntax_uid
     candidate = _convert(target, info, masked)
     problem = _check(candidate, info, masked)
     if problem is not None:
-        raise PixelWriteError(f"the masked pixel data could not be written: {problem}")
+        raise PixelWriteError(f"the {what} pixel data could not be written: {problem}")
     _apply(target, candidate)
     _record_lossy_history(target, syntax)
-    return PixelEncoding(candidate.transfer_syntax_uid, "converted", len(rewrite), len(overlay_frames), reason)
+    return PixelEncoding(candidate.transfer_syntax_uid, "converted", frames, overlay, reason)
 
 
 # --- the three ways of writing -------------------------------------------------------

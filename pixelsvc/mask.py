@@ -47,21 +47,15 @@ def fill_value(frame: Frame, fill: str | int) -> int | float:
     return hi if want_high else lo
 
 
-_MERGE_WASTE = 0.05
-"""Two close rectangles on different rows become one only if their bounding rectangle adds at
-most this share of their own area: lines of different lengths stay apart (the rectangle around
-them would black out the tissue beside the shorter line)."""
-_SAME_ROW = 0.7
-"""Rectangles sharing this share of the shorter one's height are pieces of one line: they merge
-whatever the union adds (the gap between two pieces of a line is text)."""
+_MERGE_WASTE = 0.25
+"""Two close rectangles become one only if their bounding rectangle adds at most this share of
+their own area: pieces of one line merge, lines of different lengths stay apart (the rectangle
+around them would black out the tissue beside the shorter line)."""
 
 
 def _wasteful(a: list[float], b: list[float]) -> bool:
     def area(r: list[float]) -> float:
         return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
-    shared_rows = min(a[3], b[3]) - max(a[1], b[1])
-    if shared_rows >= _SAME_ROW * min(a[3] - a[1], b[3] - b[1]):
-        return False
     inter = [max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])]
     covered = area(a) + area(b) - area(inter)
     union = (max(a[2], b[2]) - min(a[0], b[0])) * (max(a[3], b[3]) - min(a[1], b[1]))

@@ -80,13 +80,3 @@ def test_close_boxes_merge_and_far_ones_do_not():
 def test_boxes_are_clipped_to_the_frame():
     merged = expand_and_merge([TextBox(-5, -5, 200, 3)], margin=3, merge_distance=0, rows=10, cols=50)
     assert (merged[0].x0, merged[0].y0, merged[0].x1, merged[0].y1) == (0, 0, 50, 6)
-
-
-def test_pieces_of_a_line_merge_and_stacked_lines_of_other_lengths_stay_apart():
-    pieces = [TextBox(10, 10, 60, 24), TextBox(62, 11, 90, 24)]  # two words of one line, 2 px apart
-    assert len(expand_and_merge(pieces, margin=1, merge_distance=4, rows=100, cols=200)) == 1
-    stacked = [TextBox(10, 10, 150, 24), TextBox(10, 27, 60, 41)]  # a long line over a short one
-    merged = expand_and_merge(stacked, margin=1, merge_distance=4, rows=100, cols=200)
-    assert len(merged) == 2  # one rectangle would black out 90 px of tissue beside the short line
-    close = [TextBox(10, 10, 150, 24), TextBox(10, 27, 130, 41)]  # nearly as long: 20 px of tissue
-    assert len(expand_and_merge(close, margin=1, merge_distance=4, rows=100, cols=200)) == 2

@@ -146,8 +146,8 @@ def extend_along_line(pixels: np.ndarray, box: TextBox, barriers: Sequence[TextB
     letter over brighter tissue). Past each end, ink of the line's own polarity and strength,
     in the middle band of the line, is followed across gaps up to `_WORD_GAP` ink heights
     (a space between words), at most `_MAX_REACH` ink heights per end. It never grows into a
-    `barriers` box on the same line (text that was read and kept: a laterality marker or a
-    measurement beside a name). Vertical lines (much taller than wide) grow up and down.
+    `barriers` box on the same line (the detector passes the frame's other boxes: a laterality
+    marker beside a name is read on its own). Vertical lines (much taller than wide) grow up and down.
     Where the line's ink is not clear, or the box is about square, it is returned as it is.
     """
     vertical = box.height >= 2 * max(1, box.width)

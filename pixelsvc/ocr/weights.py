@@ -17,6 +17,7 @@ import torch
 
 from pixelsvc.errors import ModelError
 from pixelsvc.files import sha256_file, write_atomic
+from pixelsvc.ocr.nets.fuse import fuse_program
 from pixelsvc.ocr.nets.onnx_graph import GraphProgram, OnnxGraphModule, program_from_onnx
 from pixelsvc.ocr.zoo import ModelSpec
 
@@ -82,7 +83,7 @@ def load_program(spec: ModelSpec, cache_dir: Path | None = None) -> GraphProgram
 
 def load_module(spec: ModelSpec, device: torch.device, cache_dir: Path | None = None) -> OnnxGraphModule:
     """A ready-to-run module on `device`, in eval mode with gradients off."""
-    module = OnnxGraphModule(load_program(spec, cache_dir)).to(device).eval()
+    module = OnnxGraphModule(fuse_program(load_program(spec, cache_dir))).to(device).eval()
     for p in module.parameters():
         p.requires_grad_(False)
     return module

@@ -439,6 +439,7 @@ SUPPORTED_OPS: dict[str, OpFn] = {
     "Sigmoid": lambda ins, a: [torch.sigmoid(ins[0])],
     "HardSigmoid": _hard_sigmoid,
     "Erf": lambda ins, a: [torch.erf(ins[0])],
+    "Gelu": lambda ins, a: [F.gelu(ins[0], approximate=a.get("approximate", "none"))],
     "Sqrt": lambda ins, a: [torch.sqrt(ins[0])],
     "Softmax": lambda ins, a: [torch.softmax(ins[0].float(), dim=a.get("axis", -1))],
     "Add": _binary(torch.add),

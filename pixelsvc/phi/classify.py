@@ -252,6 +252,9 @@ class _Compiled:
             if patterns.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
                                   config.min_alnum_id_digits, allow):
                 return _Outcome(Label.ID, "pattern.id")
+            suspicious = _suspicious_numbers(text, numbers)
+            if suspicious is not None:
+                return suspicious
         label_hit = labels.find_label(text, allow)
         if label_hit is not None and label_hit.value.strip():
             return _Outcome(label_hit.label, f"label.{label_hit.name}")
@@ -271,6 +274,22 @@ class _Compiled:
         if safe_text.is_safe_text(text, allow):
             return _Outcome(Label.SAFE, "allowlist", bare_time=True) if bare_time else _SAFE
         return _Outcome(Label.UNKNOWN, "none", bare_time=True) if bare_time else _NONE
+
+
+def _suspicious_numbers(text: str, numbers: _Numbers) -> _Outcome | None:
+    """A date, time or age in the harder reading of a line's digits (`B:44PM`, `O2OY`, `4 7F`),
+    where OCR slips hid it from the plain numeric view."""
+    view = normalise.suspicious_numeric_view(text)
+    if view == numbers.view:
+        return None
+    second = _Numbers(view)
+    if second.dates:
+        return _Outcome(Label.DATE, "pattern.date~suspicious")
+    if any(t.strong for t in second.times) or dates.is_clock_time(view):
+        return _Outcome(Label.TIME, "pattern.time~suspicious")
+    if any(a.explicit for a in second.ages) or patterns.has_demographics(view):
+        return _Outcome(Label.AGE, "pattern.age~suspicious")
+    return None
 
 
 class _Numbers:

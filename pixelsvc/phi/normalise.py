@@ -17,6 +17,7 @@ __all__ = [
     "id_canon",
     "numeric_chunks",
     "numeric_view",
+    "suspicious_numeric_view",
     "word_forms",
     "word_tokens",
 ]
@@ -97,6 +98,29 @@ def numeric_view(text: str) -> str:
     if not _CONFUSABLE_NEAR_DIGIT.search(text):
         return text.upper()
     return _CONFUSABLE_RUN.sub(_fix_run, text).upper()
+
+
+_CLOCK_SIDE = re.compile(r"(?<![A-Za-z0-9])[OoIl|SBZG]{1,2}(?=[:;hH]\d)|(?<=\d[:;])[OoIl|SBZG](?=\d)")
+"""Look-alike letters just before a clock separator (`B:44PM`, `OS:12`, `Oh35`) or between one and a digit."""
+_SPACE_IN_AGE = re.compile(r"(?<=\d) (?=\d+ ?[YMFymf](?![A-Za-z]))")
+"""A space OCR put inside an age before its unit or sex letter (`4 7F`, `3 3 F`)."""
+
+
+def _run_with_digit_as_digits(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return run.translate(_RUN_TO_DIGIT) if any(ch.isdigit() for ch in run) else run
+
+
+def suspicious_numeric_view(text: str) -> str:
+    """A harder reading than `numeric_view`, tried before a line is called safe: every run of
+    look-alikes that holds a real digit is digits (`O2OY` -> `020Y`), so are the letters at a
+    clock separator with no space after it (`B:44PM` -> `8:44PM`; `S: 12` stays), and a
+    space inside an age before its unit or sex letter is dropped (`4 7F` -> `47F`). Degraded
+    PHI often reads this way; clinical annotations rarely do.
+    """
+    view = _CONFUSABLE_RUN.sub(_run_with_digit_as_digits, text)
+    view = _CLOCK_SIDE.sub(lambda m: m.group(0).translate(_RUN_TO_DIGIT), view)
+    return _SPACE_IN_AGE.sub("", view).upper()
 
 
 WORD_PATTERN = re.compile(r"[A-Za-z0-9|!$]+")

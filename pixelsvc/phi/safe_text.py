@@ -17,6 +17,11 @@ _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:[.,]\d+)?%?")
 """A number with at most one decimal part (`12,345.5`); `2021.07.20` and `1.2.840.10008` are not numbers."""
 _MAX_NUMBER_DIGITS = 6
 """Numbers with this many digits or more (`1404.2005`) are ids or misread dates, not measurements."""
+_ZERO_PADDED = re.compile(r"0(?=\d{2,}$)\d*[1-9]\d*")
+"""A whole number of three or more digits with a leading zero (`0614`, `0216`): a time that lost its
+colon or a padded id, never a measurement."""
+_NUMERIC_PIECE = re.compile(r"[\d.,%+\-]*\d[\d.,%+\-]*")
+"""A token of digits and number punctuation only (what a misread number becomes once restored)."""
 _DATE_LIKE = re.compile(r"(?<![\w.+/])\d{1,4}([/.\-])\d{1,2}\1\d{2,4}(?!\w)")
 """Three numbers with one separator (`13/45/2021`, `2021.07.20`): a misread date or an id, never safe;
 `1/2/4` (a persistence setting) is not one."""
@@ -73,7 +78,7 @@ def _dropped(allow: frozenset[str]) -> frozenset[str]:
 def safe_piece(piece: str, allow: frozenset[str]) -> bool:
     """Whether one token (upper case) is a clinical annotation: allowlisted, a number, a measurement, a code."""
     if _NUMBER.fullmatch(piece):
-        return sum(ch.isdigit() for ch in piece) < _MAX_NUMBER_DIGITS
+        return sum(ch.isdigit() for ch in piece) < _MAX_NUMBER_DIGITS and not _ZERO_PADDED.fullmatch(piece)
     if piece in allow or _ORDINAL.fullmatch(piece) or DIMENSION.fullmatch(piece):
         return True
     if piece.isalpha():
@@ -168,7 +173,7 @@ def _safe_tokens(pieces: list[str], allow: frozenset[str]) -> bool:
         if phrase is not None:
             i += len(phrase)  # a technical phrase holding a label word (`Protocol Name`, `Gest. Age`)
             continue
-        if safe_piece(piece, allow) or _safe_as_misread(piece, allow):
+        if _piece_ok(piece, allow):
             i += 1
             continue
         # a space OCR put inside a word (`CI NE`, `P0RTA BLE`); never a letter joined to a number
@@ -185,6 +190,12 @@ def _has_letters(piece: str) -> bool:
 
 
 def _piece_ok(piece: str, allow: frozenset[str]) -> bool:
+    """A token is safe as read or once OCR's slips are undone; a token that is a number once its
+    look-alike letters are digits again (`22O-8O77`, `O614`) is judged only as that number, never
+    as a code that happens to hold letters."""
+    fixed = _digits_restored(numeric_view(piece))
+    if fixed != piece and _NUMERIC_PIECE.fullmatch(fixed):
+        return safe_piece(fixed, allow)
     return safe_piece(piece, allow) or _safe_as_misread(piece, allow)
 
 

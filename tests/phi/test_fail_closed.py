@@ -125,6 +125,26 @@ def test_misread_phi_is_never_safe(clf: PhiClassifier, text: str) -> None:
     assert verdict.mask
 
 
+@pytest.mark.parametrize(("text", "label"), [
+    ("B:44PM", Label.TIME), ("OS:l2:34", Label.TIME), ("Oh35", Label.TIME),  # look-alikes at a clock separator
+    ("O2OY", Label.AGE), ("4 7F", Label.AGE), ("3 3 F", Label.AGE),  # a padded age, a space inside an age
+    ("(97) 22O-8O77", None), ("0614", None), ("O216", None),  # a phone number, times that lost their colon
+])
+def test_phi_hidden_by_look_alike_letters_is_masked(clf: PhiClassifier, text: str, label: Label | None) -> None:
+    """Read once more with every look-alike run that holds a digit as digits, these are PHI; as
+    read, the safe grammar took `22O` and `8O77` for codes and `0614` for a measurement."""
+    verdict = one(clf, text)
+    assert verdict.mask and verdict.label is not Label.SAFE
+    if label is not None:
+        assert verdict.label is label
+
+
+@pytest.mark.parametrize("text", ["S: 12", "ST: 3.0", "W:000 L:500", "M1 12", "Se: 6", "0.5 mm", "Fr 12"])
+def test_settings_with_digits_stay_under_the_harder_reading(clf: PhiClassifier, text: str) -> None:
+    """A label letter before `: 12` is not an hour, `000` (a dropped digit) is not a padded id."""
+    assert one(clf, text).label is Label.SAFE
+
+
 def test_unknown_text_is_masked_and_marks_are_kept(clf: PhiClassifier) -> None:
     """The fail-closed default: text that is not confidently a clinical annotation is masked."""
     assert one(clf, "Providence").mask

@@ -156,24 +156,29 @@ def extend_along_line(pixels: np.ndarray, box: TextBox, barriers: Sequence[TextB
     found = _segment(pixels, box)
     if found is None:
         return box
-    across = found.map.any(axis=0 if vertical else 1)  # ink profile across the line
-    band = _middle(across)
+    # work in (along the line, across it) coordinates: rows of a vertical line, columns of a level one
+    along0, along1, across0, across1 = _spans(found, vertical)
+    own = found.map if vertical else found.map.T
+    band = _middle(own.any(axis=0))  # ink profile across the line
     height = max(1, band[1] - band[0]) * 2  # the ink height, about (the band is its middle half)
     reach, gap = math.ceil(_MAX_REACH * height), max(2, int(_WORD_GAP * height))
-    rows, cols = pixels.shape[:2]
+    box_along0, box_along1, box_across0, box_across1 = _spans(box, vertical)
+    same_line = [(b0, b1) for b0, b1, c0, c1 in (_spans(b, vertical) for b in barriers)
+                 if _overlap(c0, c1, box_across0, box_across1)]
+    lo, hi = _bounds(along0, along1, reach, pixels.shape[0 if vertical else 1], same_line)
+    region = pixels[lo:hi, across0:across1] if vertical else pixels[across0:across1, lo:hi]
+    ink = _response(_grey(region), found.polarity, found.side) > found.threshold
+    profile = (ink if vertical else ink.T)[:, band[0]:band[1]].any(axis=1)
+    start, stop = _continue(profile, along0 - lo, along1 - lo, own.any(axis=1), gap)
+    grown0, grown1 = min(box_along0, lo + start), max(box_along1, lo + stop)
     if vertical:
-        lo, hi = _bounds(found.y0, found.y1, reach, rows, [(b.y0, b.y1) for b in barriers
-                         if _overlap(b.x0, b.x1, box.x0, box.x1)])
-        grey = _grey(pixels[lo:hi, found.x0:found.x1])
-        profile = (_response(grey, found.polarity, found.side) > found.threshold)[:, band[0]:band[1]].any(axis=1)
-        start, stop = _continue(profile, found.y0 - lo, found.y1 - lo, found.map.any(axis=1), gap)
-        return TextBox(box.x0, min(box.y0, lo + start), box.x1, max(box.y1, lo + stop), box.score)
-    lo, hi = _bounds(found.x0, found.x1, reach, cols, [(b.x0, b.x1) for b in barriers
-                     if _overlap(b.y0, b.y1, box.y0, box.y1)])
-    grey = _grey(pixels[found.y0:found.y1, lo:hi])
-    profile = (_response(grey, found.polarity, found.side) > found.threshold)[band[0]:band[1]].any(axis=0)
-    start, stop = _continue(profile, found.x0 - lo, found.x1 - lo, found.map.any(axis=0), gap)
-    return TextBox(min(box.x0, lo + start), box.y0, max(box.x1, lo + stop), box.y1, box.score)
+        return TextBox(box.x0, grown0, box.x1, grown1, box.score)
+    return TextBox(grown0, box.y0, grown1, box.y1, box.score)
+
+
+def _spans(box: TextBox | _Ink, vertical: bool) -> tuple[int, int, int, int]:
+    """(start, end) along a line, then (start, end) across it."""
+    return (box.y0, box.y1, box.x0, box.x1) if vertical else (box.x0, box.x1, box.y0, box.y1)
 
 
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:

@@ -37,6 +37,18 @@ _LIGHT_COLOURS = ((1.0, 1.0, 1.0), (1.0, 1.0, 0.2), (0.3, 1.0, 0.3), (0.3, 1.0, 
 _DARK_COLOURS = ((0.0, 0.0, 0.0), (0.05, 0.05, 0.35), (0.3, 0.0, 0.0))
 
 
+VISIBLE_CHANGE = 0.5 / 255
+"""Least change of a pixel (display range, any channel) for it to count as the string's ink: half
+an 8-bit display level. Glyph pixels the text did not visibly change (white ink over saturated
+white anatomy) show nothing and can leak nothing, so the scorer does not ask for them masked."""
+
+
+def _visible(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Where drawing changed a frame region by at least `VISIBLE_CHANGE`."""
+    change = np.abs(after - before)
+    return (change.max(axis=2) if change.ndim == 3 else change) >= VISIBLE_CHANGE
+
+
 @dataclass(frozen=True, slots=True)
 class CaseSpec:
     """Knobs of the case sampler (the demo uses its own)."""
@@ -233,16 +245,20 @@ class _Painter:
                 if t < first_frame:
                     continue
                 canvas = canvases[t] if len(canvases) > 1 else canvases[0]
+                h, w = canvas.alpha.shape
+                before = frame[y:y + h, x:x + w].copy()
                 blend(frame, canvas, x, y, colour, opacity)
+                visible = _visible(before, frame[y:y + h, x:x + w])
                 base = self._luma(self.base[t])
                 for index, item in enumerate(canvas.items):
                     ink_local = (canvas.alpha >= INK_ALPHA) & (canvas.owner == index)
-                    if not ink_local.any():
+                    if not (ink_local & visible).any():
                         continue
                     ys, xs = np.nonzero(ink_local)
+                    seen_ys, seen_xs = np.nonzero(ink_local & visible)
                     ys, xs = ys + y, xs + x
                     sid = len(strings)
-                    labels[t][ys, xs] = sid + 1
+                    labels[t][seen_ys + y, seen_xs + x] = sid + 1
                     under = base[ys, xs]
                     ink_level = float(np.dot(colour, _LUMA)) if isinstance(colour, tuple) else float(colour)
                     bg_level = float(np.median(under))
@@ -254,7 +270,8 @@ class _Painter:
                         contrast_value=round(contrast, 3), opacity=round(opacity, 2), polarity=polarity,
                         rotation=round(style.rotation, 1), font=style.font.name, font_style=style.font.style,
                         antialias=style.antialias, region=_region(region, under),
-                        layout=group.kind, anchor=group.anchor, changing=item.changing, ink_pixels=int(ys.size),
+                        layout=group.kind, anchor=group.anchor, changing=item.changing,
+                        ink_pixels=int(seen_ys.size),
                         text=item.text if not item.bar else "<scale bar>"))
         return Case(frames, labels, strings, fmt, patient, self.background)
 

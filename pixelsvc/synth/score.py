@@ -9,8 +9,10 @@ Definitions (pixel-exact: the input and output frames are both decoded with
   pixels of a changed pixel: it is inside a painted rectangle even if the fill happens to
   equal its old value (thick strokes drawn at the fill value).
 * A pixel is **covered** when it is changed or flat-filled.
-* A PHI string is **masked** when >= 90 % of its ink pixels are covered; a string of a
-  file that failed (no output) is a miss.
+* A PHI string is **masked** when >= 90 % of its ink pixels are covered (its visible ink:
+  glyph pixels the drawing did not change, white on saturated white, show nothing and are not
+  asked for; `pixelsvc.synth.scene.VISIBLE_CHANGE`); a string of a file that failed (no
+  output) is a miss.
 * A distractor is **kept** when < 10 % of its ink is covered.
 * **Collateral**: the share of non-text pixels changed; non-text pixels are those more
   than `TEXT_MARGIN` px from every drawn string's box (labels and distractors included).

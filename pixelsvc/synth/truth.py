@@ -2,7 +2,8 @@
 
 Per DICOM file ``NAME.dcm`` the truth is ``truth/NAME.json``; its ink masks are in the
 case's ``.npz`` (both header variants of a case share pixels, hence masks): for frame
-*f*, ``frame_f`` is a uint16 image where 0 is no text and *i* + 1 is the ink of string *i*.
+*f*, ``frame_f`` is a uint16 image where 0 is no text and *i* + 1 is the ink of string *i*:
+its glyph pixels that the drawing visibly changed (`pixelsvc.synth.scene.VISIBLE_CHANGE`).
 The strings' text is stored (it is synthetic) but the scorer never prints it.
 """
 

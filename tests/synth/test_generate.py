@@ -13,7 +13,7 @@ from pixelsvc.synth.backgrounds import real_sources, split_of
 from pixelsvc.synth.dicom import PixelFormat, to_stored
 from pixelsvc.synth.fonts import TEST_ONLY_FAMILIES, available_fonts, fonts_for_split
 from pixelsvc.synth.generate import generate_split
-from pixelsvc.synth.scene import CaseSpec, make_case
+from pixelsvc.synth.scene import VISIBLE_CHANGE, CaseSpec, _visible, make_case
 from pixelsvc.synth.truth import load_masks, load_truth
 from pixelsvc.synth.values import _FIRST, _LAST, _PLACE, make_patient, pool
 
@@ -46,8 +46,22 @@ def test_generated_split_is_deterministic_and_truth_covers_ink(tmp_path: Path) -
         for s in truth.strings:
             ys, xs = np.nonzero(labels[s.frame] == s.id + 1)
             assert ys.size == s.ink_pixels > 0
-            x0, y0, x1, y1 = s.box
-            assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x0, y0, x1, y1)
+            x0, y0, x1, y1 = s.box  # the drawn glyphs' box; the labels are the pixels they visibly changed
+            assert x0 <= xs.min() and y0 <= ys.min() and xs.max() < x1 and ys.max() < y1
+
+
+def test_ink_that_changes_nothing_is_not_labelled() -> None:
+    """White glyph pixels over saturated white anatomy show nothing: they are not the string's ink."""
+    before = np.zeros((4, 6), np.float32)
+    before[:, 3:] = 1.0
+    after = np.ones((4, 6), np.float32)  # white text drawn over the whole region
+    assert _visible(before, after).tolist() == [[True] * 3 + [False] * 3] * 4
+    colour_before = np.repeat(before[..., None], 3, axis=2)
+    colour_after = colour_before.copy()
+    colour_after[0, 4, 2] -= VISIBLE_CHANGE  # one channel changed enough counts
+    colour_after[1, 4, 2] -= VISIBLE_CHANGE / 2
+    seen = _visible(colour_before, colour_after)
+    assert seen[0, 4] and not seen[1, 4] and seen.sum() == 1
 
 
 def test_both_header_variants_decode_to_the_same_pixels(tmp_path: Path) -> None:

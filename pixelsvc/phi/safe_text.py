@@ -127,10 +127,10 @@ def _digits_restored(piece: str) -> str:
     )
 
 
-def _safe_as_misread(piece: str, allow: frozenset[str]) -> bool:
-    """The piece is safe once OCR's slips are undone: letters for digits (`l2O`, `2OO`, `5.Omm`),
-    digits for letters (`R1GHT`, `m6y`), a dropped letter of a long word (`ERECT` read `ERET`)."""
-    fixed = _digits_restored(numeric_view(piece))
+def _safe_as_misread(piece: str, fixed: str, allow: frozenset[str]) -> bool:
+    """The piece is safe once OCR's slips are undone: letters for digits (`l2O`, `2OO`, `5.Omm`;
+    `fixed` is the piece with them restored), digits for letters (`R1GHT`, `m6y`), a dropped
+    letter of a long word (`ERECT` read `ERET`)."""
     if fixed != piece and safe_piece(fixed, allow):
         return True
     if piece.isalpha() and len(piece) >= _MIN_DROPPED_WORD - 1 and alpha_canon(piece) in _dropped(allow):
@@ -196,7 +196,7 @@ def _piece_ok(piece: str, allow: frozenset[str]) -> bool:
     fixed = _digits_restored(numeric_view(piece))
     if fixed != piece and _NUMERIC_PIECE.fullmatch(fixed):
         return safe_piece(fixed, allow)
-    return safe_piece(piece, allow) or _safe_as_misread(piece, allow)
+    return safe_piece(piece, allow) or _safe_as_misread(piece, fixed, allow)
 
 
 def is_safe_text(text: str, allow: frozenset[str]) -> bool:

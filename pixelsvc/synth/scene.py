@@ -252,10 +252,10 @@ class _Painter:
                 base = self._luma(self.base[t])
                 for index, item in enumerate(canvas.items):
                     ink_local = (canvas.alpha >= INK_ALPHA) & (canvas.owner == index)
-                    if not (ink_local & visible).any():
+                    seen_ys, seen_xs = np.nonzero(ink_local & visible)
+                    if not seen_ys.size:
                         continue
                     ys, xs = np.nonzero(ink_local)
-                    seen_ys, seen_xs = np.nonzero(ink_local & visible)
                     ys, xs = ys + y, xs + x
                     sid = len(strings)
                     labels[t][seen_ys + y, seen_xs + x] = sid + 1

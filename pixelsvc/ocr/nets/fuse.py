@@ -72,7 +72,7 @@ def _fold_conv_bias(program: GraphProgram) -> GraphProgram:
             continue
         for conv_out, other in (node.inputs, node.inputs[::-1]):
             conv_index = producer.get(conv_out)
-            if conv_index is None or readers[conv_out] != 1 or nodes[conv_index] is None:
+            if conv_index is None or readers[conv_out] != 1:  # one reader: each Conv folds at most once
                 continue
             conv = program.nodes[conv_index]
             weight = program.constants.get(conv.inputs[1])

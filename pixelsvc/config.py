@@ -18,6 +18,7 @@ from pixelsvc.types import Policy
 
 __all__ = [
     "PRECISIONS",
+    "RENDERINGS",
     "BatcherConfig",
     "DecodeLimits",
     "DetConfig",
@@ -35,6 +36,8 @@ __all__ = [
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 """Values of `EngineConfig.precision`."""
+RENDERINGS = ("full", "robust", "extreme", "local")
+"""The views `pixelsvc.render.FrameRenderer` makes of a frame (`RenderedFrame.rendering`)."""
 
 
 def _check_range(owner: object, name: str, lo: float | None, hi: float | None) -> None:
@@ -106,6 +109,18 @@ class DetConfig:
     batch_size: int = 0
     """Frames per detector forward pass; 0 picks per device: 1 on CPU (larger batches were
     slower there, see bench/RESULTS.md), 16 on CUDA."""
+    fine_factor: float = 1.0
+    """Scale of the fine pass relative to the first; 1.0 (the default) turns it off. Above 1, the
+    `fine_view` rendering is detected again this much larger, in tiles, and boxes it finds where
+    the first pass found nothing are added. At 2.0 it found 36 of the dev split's 38
+    never-detected strings (5-7 px glyphs on 256-512 px frames, 6-10 px ones on radiographs
+    shrunk to 0.6) and raised a second dev sample's recall by 2.1 points, but cost about 4x the
+    CPU per frame (bench/RESULTS.md), over the 1.5x budget: on for a GPU, or where small faint
+    text matters more than time."""
+    fine_view: str = "local"
+    """Which rendering the fine pass rescans (the local-contrast view found most of those lines)."""
+    fine_max_scale: float = 4.0
+    """Largest scale of the fine pass (a 256 px frame is detected at 1024 px, not 1472)."""
     tile_overlap: int = 64
     """Overlap in source pixels between tiles when a frame is too large to detect at once."""
     extend_lines: bool = True
@@ -124,6 +139,11 @@ class DetConfig:
         _check_range(self, "min_box_side", 1, 64)
         _check_range(self, "batch_size", 0, 256)
         _check_range(self, "tile_overlap", 0, 512)
+        _check_range(self, "fine_factor", 1.0, 4.0)
+        _check_range(self, "fine_max_scale", 0.5, 8.0)
+        if self.fine_view not in RENDERINGS:
+            raise ConfigError(f"DetConfig.fine_view = {self.fine_view!r} is not a rendering; use one of "
+                              f"{', '.join(RENDERINGS)}")
         if self.max_side % 32:
             raise ConfigError(
                 f"DetConfig.max_side = {self.max_side} must be a multiple of 32; use {self.max_side // 32 * 32 or 32}"
@@ -534,7 +554,8 @@ def load_engine_config(environ: dict[str, str] | None = None, **overrides: objec
     """Build an EngineConfig from defaults, then ``PIXELSVC_*`` variables, then keyword overrides.
 
     Environment variables name top-level fields (``PIXELSVC_DEVICE=cpu``,
-    ``PIXELSVC_RESIDUAL_CHECK=1``, ``PIXELSVC_CACHE_DIR=/var/cache/pixelsvc``).
+    ``PIXELSVC_RESIDUAL_CHECK=1``, ``PIXELSVC_CACHE_DIR=/var/cache/pixelsvc``) and the scalar
+    fields of each stage's section (``PIXELSVC_DET_FINE_FACTOR=1.0``, ``PIXELSVC_MASK_...``).
     """
     env = os.environ if environ is None else environ
     values: dict[str, object] = {}
@@ -554,20 +575,29 @@ def load_engine_config(environ: dict[str, str] | None = None, **overrides: objec
             values[f.name] = Path(raw) if raw else None
         else:
             values[f.name] = raw
+    defaults = EngineConfig()
+    for section in ("render", "det", "rec", "phi", "mask"):
+        section_values = _env_values(type(getattr(defaults, section)), env,
+                                     prefix=f"{_ENV_PREFIX}{section.upper()}_")
+        if section_values:
+            values[section] = replace(getattr(defaults, section), **section_values)
     values.update(overrides)
     return replace(EngineConfig(), **values)
 
 
-def _env_values(cls: type, env: Mapping[str, str], skip: tuple[str, ...] = ()) -> dict[str, object]:
-    """Parse ``PIXELSVC_<FIELD>`` for each scalar field of a config dataclass, typed by its default."""
+def _env_values(cls: type, env: Mapping[str, str], skip: tuple[str, ...] = (),
+                prefix: str = _ENV_PREFIX) -> dict[str, object]:
+    """Parse ``<prefix><FIELD>`` for each scalar field of a config dataclass, typed by its default."""
     values: dict[str, object] = {}
     defaults = cls()
     for f in fields(cls):
-        name = _ENV_PREFIX + f.name.upper()
+        name = prefix + f.name.upper()
         raw = env.get(name)
         if raw is None or f.name in skip:
             continue
         default = getattr(defaults, f.name)
+        if not isinstance(default, (bool, int, float, str)) and "Path" not in str(f.type):
+            raise ConfigError(f"{name} cannot be set from the environment (not a scalar setting)")
         try:
             if isinstance(default, bool):
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")

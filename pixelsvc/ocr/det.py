@@ -4,6 +4,8 @@ A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
 
 - pre: each rendered view (or, for very large frames, each tile of it) is resized so its
   longest side fits `max_side`, both sides rounded to multiples of 32 (uint8, on the host).
+  One view (`fine_view`) is also tiled at `fine_factor` times that scale (the fine pass):
+  small, faint lines vanish at the first scale and are found there.
   Jobs of equal tensor shape are stacked and uploaded as uint8 (a quarter of the bytes of
   float32, through pinned memory on CUDA); turning to BGR (the order PaddleOCR trained on)
   and normalising run on the device, in the net's dtype and memory format.
@@ -14,7 +16,8 @@ A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
   `box_thresh`, grow each region back by the DB unclip distance and map it to integer
   source-frame pixels (floor the minima, ceil the maxima). A region holding several lines
   of a dense block is cut at the valleys of its row profile, one box per line. Boxes found
-  on several views or tiles are merged here, and nowhere else (`detect_frames`); a merged
+  on several views or tiles are merged here, and nowhere else (`detect_frames`); a fine-pass
+  box is kept only where the first pass found nothing on any view of the frame; a merged
   box that stops short of its line's last character grows over it (`pixelsvc.ink`).
 """
 
@@ -42,6 +45,7 @@ class _Job:
     """One detector input: a region of one rendered view, resized to `shape`."""
 
     view: int  # index into the views passed to detect()
+    fine: bool  # a job of the fine pass (see TextDetector.plan)
     x0: int
     y0: int
     x1: int
@@ -213,11 +217,14 @@ class TextDetector:
         view whose box scored best.
         """
         flat = [view for views in views_per_frame for view in views]
-        per_view = self.detect(flat)
-        out, cursor = [], 0
+        frames, start = [], 0
         for views in views_per_frame:
-            found = per_view[cursor:cursor + len(views)]
-            cursor += len(views)
+            frames.append(range(start, start + len(views)))
+            start += len(views)
+        per_view = self._detect(flat, frames)
+        out = []
+        for views, indices in zip(views_per_frame, frames, strict=True):
+            found = [per_view[i] for i in indices]
             candidates = [(box, index) for index, boxes in enumerate(found) for box in boxes]
             detections = []
             for merged in merge_boxes([box for box, _ in candidates]):
@@ -229,9 +236,19 @@ class TextDetector:
         return out
 
     def detect(self, views: Sequence[RenderedFrame]) -> list[list[TextBox]]:
-        """Boxes for every view, in the source-frame pixels of that view's frame."""
+        """Boxes for every view on its own, in the source-frame pixels of that view's frame."""
+        return self._detect(views, [range(i, i + 1) for i in range(len(views))])
+
+    def _detect(self, views: Sequence[RenderedFrame], frames: Sequence[range]) -> list[list[TextBox]]:
+        """Boxes for every view; `frames` groups the indices of the views of one frame.
+
+        Every job of both passes is batched by shape. A fine-pass box is kept only where no
+        first-pass box of any view of its frame lies: the fine pass adds lines the first pass
+        missed, and leaves the boxes (and the reads and masks built on them) it found alone.
+        """
         jobs = [job for index, view in enumerate(views) for job in self.plan(index, view)]
         found: list[list[TextBox]] = [[] for _ in views]
+        found_fine: list[list[TextBox]] = [[] for _ in views]
         by_shape: dict[tuple[int, int], list[_Job]] = defaultdict(list)
         for job in jobs:
             by_shape[job.shape].append(job)
@@ -240,8 +257,15 @@ class TextDetector:
                 chunk = shape_jobs[start:start + self.config.batch_size]
                 probs = self._forward([self.preprocess(views[job.view].image, job) for job in chunk])
                 for job, prob in zip(chunk, probs, strict=True):
-                    found[job.view].extend(self._to_source(job, self.post(prob)))
-        return [merge_boxes(boxes) for boxes in found]
+                    (found_fine if job.fine else found)[job.view].extend(self._to_source(job, self.post(prob)))
+        out = [merge_boxes(boxes) for boxes in found]
+        for indices in frames:
+            coarse = [box for i in indices for box in out[i]]
+            for i in indices:
+                fine = [box for box in merge_boxes(found_fine[i]) if not any(_overlaps(box, c) for c in coarse)]
+                if fine:
+                    out[i] = merge_boxes(out[i] + fine)
+        return out
 
     def plan(self, index: int, view: RenderedFrame) -> list[_Job]:
         """Split a view into detector jobs at the scale small text needs.
@@ -251,12 +275,25 @@ class TextDetector:
         would then exceed `max_side`, or would have to shrink below `min_scale`, is cut into
         overlapping tiles, each detected at that scale. Flat tiles (one value, e.g. the
         collimated border of a radiograph) hold no text and are skipped.
+
+        The `fine_view` rendering is also detected a second time at `fine_factor` times that
+        scale, in tiles: small, faint lines that vanish at the first scale (5-7 px glyphs on
+        small frames; 6-10 px glyphs on radiographs shrunk to fit) are found there.
         """
         rows, cols = view.image.shape[:2]
         cfg = self.config
         scale = _detection_scale(rows, cols, cfg)
+        jobs = self._tiles(index, view, scale, fine=False)
+        if cfg.fine_factor > 1.0 and view.rendering == cfg.fine_view:
+            jobs += self._tiles(index, view, min(scale * cfg.fine_factor, cfg.fine_max_scale), fine=True)
+        return jobs
+
+    def _tiles(self, index: int, view: RenderedFrame, scale: float, fine: bool) -> list[_Job]:
+        """The jobs covering a view at `scale`: the whole view, or overlapping non-flat tiles."""
+        rows, cols = view.image.shape[:2]
+        cfg = self.config
         if max(rows, cols) * scale <= cfg.max_side + 16:
-            return [_Job(index, 0, 0, cols, rows, _target_shape(rows, cols, scale, cfg.max_side))]
+            return [_Job(index, fine, 0, 0, cols, rows, _target_shape(rows, cols, scale, cfg.max_side))]
         tile = max(64, int(cfg.max_side / scale))
         overlap = min(tile // 2, cfg.tile_overlap)
         jobs = []
@@ -266,7 +303,7 @@ class TextDetector:
                 region = view.image[y0:y1, x0:x1]
                 if region.min() == region.max():
                     continue
-                jobs.append(_Job(index, x0, y0, x1, y1, _target_shape(y1 - y0, x1 - x0, scale, cfg.max_side)))
+                jobs.append(_Job(index, fine, x0, y0, x1, y1, _target_shape(y1 - y0, x1 - x0, scale, cfg.max_side)))
         return jobs
 
     def preprocess(self, image: np.ndarray, job: _Job) -> np.ndarray:
@@ -375,6 +412,10 @@ def merge_boxes(boxes: list[TextBox], min_iou: float = 0.5) -> list[TextBox]:
         else:
             merged.append(box)
     return sorted(merged, key=lambda b: (b.y0, b.x0))
+
+
+def _overlaps(a: TextBox, b: TextBox) -> bool:
+    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
 
 
 def box_iou(a: TextBox, b: TextBox) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -9,7 +10,16 @@ import pytest
 import torch
 
 from pixelsvc.config import DetConfig
-from pixelsvc.ocr.det import DBPostProcessor, _detection_scale, _split_lines, _target_shape, _tile_starts, merge_boxes
+from pixelsvc.ocr.det import (
+    DBPostProcessor,
+    TextDetector,
+    _detection_scale,
+    _split_lines,
+    _target_shape,
+    _tile_starts,
+    merge_boxes,
+)
+from pixelsvc.ocr.zoo import get_spec
 from pixelsvc.types import Frame, TextBox
 from tests.synth import make_frame
 
@@ -65,6 +75,47 @@ def test_large_frames_are_tiled_so_small_text_survives(engine):
         ink = np.zeros(big.shape, bool)
         ink[2300:2900, 2200:3000] = text.ink
         assert _covered(boxes, ink) >= 0.98
+
+
+def _detector(engine, **changes) -> TextDetector:
+    """The suite engine's detector network with other detector settings."""
+    spec = get_spec(engine.config.det.model, "det")
+    return TextDetector(engine.detector.net, dataclasses.replace(engine.detector.config, **changes),
+                        spec.mean, spec.std)
+
+
+def test_the_fine_pass_rescans_one_view_at_twice_the_scale(engine):
+    synth = make_frame(51, 512, 512, bits=12)
+    views = engine.renderer.render(synth.frame)
+    detector = _detector(engine, fine_factor=2.0)
+    cfg = detector.config
+    fine_view = [v.rendering for v in views].index(cfg.fine_view)
+    jobs = [job for index, view in enumerate(views) for job in detector.plan(index, view)]
+    first = [j for j in jobs if not j.fine]
+    fine = [j for j in jobs if j.fine]
+    assert len(first) == len(views) and {j.shape for j in first} == {(736, 736)}
+    assert fine and {j.view for j in fine} == {fine_view}  # only the fine view, tiled at 2x
+    assert all(max(j.shape) <= cfg.max_side for j in fine)
+    covered = np.zeros((512, 512), bool)
+    for j in fine:
+        covered[j.y0:j.y1, j.x0:j.x1] = True
+        assert round((j.x1 - j.x0) * 736 / 512 * cfg.fine_factor / 32) * 32 == j.shape[1]
+    assert covered.all()
+    assert not any(j.fine for index, view in enumerate(views) for j in engine.detector.plan(index, view))
+
+
+def test_the_fine_pass_only_adds_boxes_where_the_first_found_none(engine):
+    """Lines the first pass found keep their boxes (and so their reads and masks) exactly."""
+    views = engine.renderer.render(make_frame(52, 384, 448, bits=16, sizes=(6, 12)).frame)
+    without = engine.detector.detect_frames([views])[0]
+    with_fine = _detector(engine, fine_factor=2.0).detect_frames([views])[0]
+    before = {(d.box.x0, d.box.y0, d.box.x1, d.box.y1, d.view) for d in without}
+    after = {(d.box.x0, d.box.y0, d.box.x1, d.box.y1, d.view) for d in with_fine}
+    assert before <= after
+    for added in after - before:
+        box = TextBox(*added[:4], 0.0)
+        assert not any(min(box.x1, d.box.x1) > max(box.x0, d.box.x0) and min(box.y1, d.box.y1) > max(box.y0, d.box.y0)
+                       for d in without)
 
 
 def test_blank_frame_has_no_boxes(engine):

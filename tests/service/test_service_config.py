@@ -55,3 +55,16 @@ def test_max_connection_age_from_env_and_as_grpc_options() -> None:
     assert _connection_age_options(0) == []
     with pytest.raises(ConfigError):
         load_service_config({"PIXELSVC_MAX_CONNECTION_AGE_SECONDS": "-1"})
+
+
+def test_environment_sets_stage_sections() -> None:
+    from pixelsvc.config import load_engine_config
+
+    config = load_engine_config({"PIXELSVC_DET_FINE_FACTOR": "2.0", "PIXELSVC_PHI_FUZZY_THRESHOLD": "0.7",
+                                 "PIXELSVC_MASK_MARGIN": "5"})
+    assert (config.det.fine_factor, config.phi.fuzzy_threshold, config.mask.margin) == (2.0, 0.7, 5)
+    assert config.det.max_side == 1280  # the section's other fields keep their defaults
+    with pytest.raises(ConfigError, match="PIXELSVC_DET_FINE_FACTOR"):
+        load_engine_config({"PIXELSVC_DET_FINE_FACTOR": "twice"})
+    with pytest.raises(ConfigError, match="PIXELSVC_PHI_ALLOWLIST"):
+        load_engine_config({"PIXELSVC_PHI_ALLOWLIST": "HEAD"})  # a word list is not set from one variable

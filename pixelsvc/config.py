@@ -114,7 +114,7 @@ class DetConfig:
     `fine_view` rendering is detected again this much larger, in tiles, and boxes it finds where
     the first pass found nothing are added. At 2.0 it found 36 of the dev split's 38
     never-detected strings (5-7 px glyphs on 256-512 px frames, 6-10 px ones on radiographs
-    shrunk to 0.6) and raised a second dev sample's recall by 2.1 points, but cost about 4x the
+    shrunk to 0.6) and raised a second dev sample's recall by 1.7-2.1 points, but cost 2.8x the
     CPU per frame (bench/RESULTS.md), over the 1.5x budget: on for a GPU, or where small faint
     text matters more than time."""
     fine_view: str = "local"

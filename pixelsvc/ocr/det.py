@@ -262,7 +262,7 @@ class TextDetector:
         for indices in frames:
             coarse = [box for i in indices for box in out[i]]
             for i in indices:
-                fine = [box for box in merge_boxes(found_fine[i]) if not any(_overlaps(box, c) for c in coarse)]
+                fine = [box for box in merge_boxes(found_fine[i]) if not any(box_iou(box, c) > 0 for c in coarse)]
                 if fine:
                     out[i] = merge_boxes(out[i] + fine)
         return out
@@ -412,10 +412,6 @@ def merge_boxes(boxes: list[TextBox], min_iou: float = 0.5) -> list[TextBox]:
         else:
             merged.append(box)
     return sorted(merged, key=lambda b: (b.y0, b.x0))
-
-
-def _overlaps(a: TextBox, b: TextBox) -> bool:
-    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
 
 
 def box_iou(a: TextBox, b: TextBox) -> float:

@@ -53,38 +53,42 @@ their own area: pieces of one line merge, lines of different lengths stay apart 
 around them would black out the tissue beside the shorter line)."""
 
 
-def _wasteful(a: list[float], b: list[float]) -> bool:
-    def area(r: list[float]) -> float:
-        return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
-    inter = [max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])]
-    covered = area(a) + area(b) - area(inter)
-    union = (max(a[2], b[2]) - min(a[0], b[0])) * (max(a[3], b[3]) - min(a[1], b[1]))
-    return union > (1.0 + _MERGE_WASTE) * covered
+def _area(r: Sequence[float]) -> float:
+    return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
 
 
 def expand_and_merge(boxes: Sequence[TextBox], margin: int, merge_distance: int, rows: int,
                      cols: int) -> list[TextBox]:
     """Grow boxes by `margin`, clip them to the frame and merge those within `merge_distance`
-    whose bounding rectangle covers little more than they do."""
+    whose bounding rectangle covers little more than they do.
+
+    Each merged rectangle remembers the area its pieces cover, so a chain of small pieces (the
+    strips of a tilted line, `pixelsvc.ink`) cannot grow, 25 % at a time, into a rectangle that
+    is mostly tissue.
+    """
     rects = [
         [max(0, b.x0 - margin), max(0, b.y0 - margin), min(cols, b.x1 + margin), min(rows, b.y1 + margin), b.score]
         for b in boxes
     ]
-    rects = [r for r in rects if r[2] > r[0] and r[3] > r[1]]
+    rects = [[*r, _area(r)] for r in rects if r[2] > r[0] and r[3] > r[1]]  # [x0, y0, x1, y1, score, covered]
     merged = True
     while merged:  # repeat until stable: a union can newly touch a third rectangle
         merged = False
         out: list[list[float]] = []
         for rect in rects:
             for kept in out:
-                if (rect[0] <= kept[2] + merge_distance and kept[0] <= rect[2] + merge_distance
-                        and rect[1] <= kept[3] + merge_distance and kept[1] <= rect[3] + merge_distance
-                        and not _wasteful(rect, kept)):
-                    kept[0], kept[1] = min(kept[0], rect[0]), min(kept[1], rect[1])
-                    kept[2], kept[3] = max(kept[2], rect[2]), max(kept[3], rect[3])
-                    kept[4] = max(kept[4], rect[4])
-                    merged = True
-                    break
+                if not (rect[0] <= kept[2] + merge_distance and kept[0] <= rect[2] + merge_distance
+                        and rect[1] <= kept[3] + merge_distance and kept[1] <= rect[3] + merge_distance):
+                    continue
+                inter = [max(rect[0], kept[0]), max(rect[1], kept[1]), min(rect[2], kept[2]), min(rect[3], kept[3])]
+                covered = kept[5] + rect[5] - min(_area(inter), rect[5], kept[5])
+                union = [min(kept[0], rect[0]), min(kept[1], rect[1]), max(kept[2], rect[2]), max(kept[3], rect[3])]
+                if _area(union) > (1.0 + _MERGE_WASTE) * covered:
+                    continue
+                kept[:4] = union
+                kept[4], kept[5] = max(kept[4], rect[4]), min(covered, _area(union))
+                merged = True
+                break
             else:
                 out.append(list(rect))
         rects = out

@@ -80,3 +80,18 @@ def test_close_boxes_merge_and_far_ones_do_not():
 def test_boxes_are_clipped_to_the_frame():
     merged = expand_and_merge([TextBox(-5, -5, 200, 3)], margin=3, merge_distance=0, rows=10, cols=50)
     assert (merged[0].x0, merged[0].y0, merged[0].x1, merged[0].y1) == (0, 0, 50, 6)
+
+
+def test_a_staircase_of_strips_does_not_merge_into_one_rectangle():
+    """The strips of a tilted line (pixelsvc.ink) each cover a little more of the tissue when two are
+    merged; the merged rectangle's waste is judged against what its pieces cover, not 25 % a step."""
+    strips = [TextBox(20 * i, 4 * i, 20 * (i + 1), 4 * i + 20) for i in range(10)]
+    merged = expand_and_merge(strips, margin=1, merge_distance=4, rows=200, cols=300)
+    covered = sum(r.area() for r in strips)
+    assert len(merged) > 1
+    assert sum(r.area() for r in merged) < 1.5 * covered  # one rectangle around them would be ~2.9x
+
+
+def test_pieces_of_one_level_line_still_merge():
+    pieces = [TextBox(20 * i, 10, 20 * (i + 1), 30) for i in range(10)]
+    assert expand_and_merge(pieces, margin=1, merge_distance=4, rows=100, cols=300) == [TextBox(0, 9, 201, 31)]

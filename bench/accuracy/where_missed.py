@@ -5,7 +5,10 @@ run's report (`pixelsvc redact --report`: regions with label, rule, confidence, 
 with no report region over its box was never detected; one whose overlapping regions are all
 masked was masked in part (the mask missed some of its ink); one with only unmasked regions over
 it was read and kept; `mixed` has both. Prints counts, then the kept and mixed misses with the
-labels and rules of the regions over them. Nothing here holds or prints text.
+labels and rules of the regions over them. Then the distractors that were masked (the result's
+`distractors_lost`), counted by the label and rule of the masked regions over them, which says
+why: read as PHI, unreadable (fail closed), or caught in a box with a PHI line. Nothing here
+holds or prints text.
 
     python bench/accuracy/where_missed.py dev.json OUT.report.jsonl
 """
@@ -53,6 +56,15 @@ def main() -> None:
             print(f"{kind:6} {miss['file']} frame {miss['frame']} {miss['category']} {miss['glyph_px']} px "
                   f"{miss['contrast']} covered {miss['covered']:.2f}: {shown}")
     print(dict(counts.most_common()), f"of {len(result['misses'])} misses")
+    causes: Counter[str] = Counter()
+    for lost in result.get("distractors_lost", []):
+        over = [r for r in regions_by_file.get(lost["file"], [])
+                if r["frame"] == lost["frame"] and r["masked"] and _overlap(lost["box"], r["box"]) > 0]
+        causes.update({" + ".join(sorted({f"{r['label']}/{r['rule']}" for r in over})) or "no masked region": 1})
+    if causes:
+        print(f"{len(result['distractors_lost'])} distractors lost, by the masked regions over them:")
+        for cause, n in causes.most_common():
+            print(f"  {n:5}  {cause}")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,14 @@ Definitions (pixel-exact: the input and output frames are both decoded with
 * A distractor is **kept** when < 10 % of its ink is covered.
 * **Collateral**: the share of non-text pixels changed; non-text pixels are those more
   than `TEXT_MARGIN` px from every drawn string's box (labels and distractors included).
+  The share changed in regions that touch no text zone (false boxes, not mask margins) is
+  reported beside it as `collateral_away`.
 * **Largest false mask**: the largest 8-connected changed region that does not touch
   the text zone, as % of its frame's area.
 * **Frame recall**: share of frames (of multi-frame files) whose PHI strings are all masked.
 
-The result also lists missed strings by file, frame and id (look them up in the truth to debug on dev).
+The result also lists missed strings, and distractors not kept, by file, frame and id (look them
+up in the truth to debug on dev).
 
 Nothing here prints or returns the strings' text.
 """
@@ -85,6 +88,8 @@ class FileScore:
     covered_share: list[float]
     nontext_pixels: int = 0
     nontext_changed: int = 0
+    nontext_changed_away: int = 0
+    """Of `nontext_changed`, the pixels in changed regions that touch no text zone."""
     largest_false_mask: float = 0.0
     """Largest false mask of the file, share of its frame area."""
     frame_areas: list[float] = field(default_factory=list)
@@ -118,8 +123,9 @@ def score_file(truth: FileTruth, labels: list[np.ndarray], before: list[np.ndarr
         score.nontext_changed += int((changed & nontext).sum())
         if changed.any():
             count, comp, stats, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8), connectivity=8)
-            touching = np.unique(comp[(zone == 1) & changed])
-            areas = [int(stats[k, cv2.CC_STAT_AREA]) for k in range(1, count) if k not in set(touching.tolist())]
+            touching = set(np.unique(comp[(zone == 1) & changed]).tolist())
+            areas = [int(stats[k, cv2.CC_STAT_AREA]) for k in range(1, count) if k not in touching]
+            score.nontext_changed_away += sum(areas)
             if areas:
                 score.largest_false_mask = max(score.largest_false_mask, max(areas) / changed.size)
     return score
@@ -166,10 +172,12 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
     phi_hits: dict[str, dict[str, list[int]]] = {axis: defaultdict(lambda: [0, 0]) for axis in _AXES}
     distractors = [0, 0]
     nontext = [0, 0]
+    nontext_away = 0
     frames_multi = [0, 0]
     largest = 0.0
     files = failed = frames = 0
     misses: list[dict[str, Any]] = []
+    lost: list[dict[str, Any]] = []
     phi_total = [0, 0]
     for score in scores:
         files += 1
@@ -194,11 +202,15 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
             elif s.category == "DISTRACTOR" and not score.failed:
                 distractors[0] += share < KEPT_SHARE
                 distractors[1] += 1
+                if share >= KEPT_SHARE and len(lost) < MAX_MISSES_LISTED:
+                    lost.append({"file": t.file, "frame": s.frame, "id": s.id, "box": list(s.box),
+                                 "glyph_px": s.glyph_px, "contrast": s.contrast, "covered": round(share, 3)})
         if t.frames > 1:
             frames_multi[0] += sum(frame_ok.values())
             frames_multi[1] += len(frame_ok)
         nontext[0] += score.nontext_changed
         nontext[1] += score.nontext_pixels
+        nontext_away += score.nontext_changed_away
         largest = max(largest, score.largest_false_mask)
 
     def ratio(hit: int, total: int) -> float | None:
@@ -214,9 +226,11 @@ def summarize(scores: Iterable[FileScore], seconds: float | None = None,
         "frame_recall_multiframe": ratio(*frames_multi), "multiframe_frames": frames_multi[1],
         "distractors": distractors[1], "distractors_kept": ratio(*distractors),
         "collateral": round(nontext[0] / nontext[1], 6) if nontext[1] else None,
+        "collateral_away": round(nontext_away / nontext[1], 6) if nontext[1] else None,
         "largest_false_mask_pct": round(100 * largest, 3),
         "recall_by": by_axis,
         "misses": misses,
+        "distractors_lost": lost,
     }
     if seconds is not None:
         result["seconds"] = round(seconds, 2)
@@ -289,6 +303,7 @@ def markdown(result: dict[str, Any], title: str = "") -> str:
              f"{pct(result['frame_recall_multiframe'])} |",
              f"| distractors kept ({result['distractors']}) | {pct(result['distractors_kept'])} |",
              f"| collateral (non-text pixels changed) | {100 * (result['collateral'] or 0):.3f} % |",
+             f"| of which away from text (false boxes) | {100 * (result.get('collateral_away') or 0):.3f} % |",
              f"| largest false mask (% of frame) | {result['largest_false_mask_pct']:.2f} % |"]
     if "seconds_per_frame" in result:
         lines.append(f"| seconds per frame (sum of per-file seconds / frames) | {result['seconds_per_frame']:.3f} |")
@@ -322,6 +337,7 @@ def compare_markdown(results: dict[str, dict[str, Any]]) -> str:
                 lambda r: f"{pct(r['frame_recall_multiframe'])} ({r['multiframe_frames']})"),
                ("distractors kept", lambda r: f"{pct(r['distractors_kept'])} ({r['distractors']})"),
                ("collateral (non-text px changed)", lambda r: f"{100 * (r['collateral'] or 0):.3f} %"),
+               ("of which away from text", lambda r: f"{100 * (r.get('collateral_away') or 0):.3f} %"),
                ("largest false mask, % of frame", lambda r: f"{r['largest_false_mask_pct']:.2f} %"),
                ("s/frame (report sum / frames)", lambda r: f"{r.get('seconds_per_frame', float('nan')):.2f}")]
     for label, fmt in overall:

@@ -75,6 +75,7 @@ def test_partly_masked_string_is_a_miss_and_distractor_masked_is_lost() -> None:
     after[78:92, 28:62] = 0  # the distractor
     result = summarize([score_file(truth, labels, [before], [after])])
     assert result["recall"] == 0.0 and result["distractors_kept"] == 0.0
+    assert [(d["id"], d["covered"]) for d in result["distractors_lost"]] == [(2, 1.0)]
 
 
 def test_collateral_and_false_mask_away_from_text() -> None:
@@ -85,7 +86,18 @@ def test_collateral_and_false_mask_away_from_text() -> None:
     assert result["largest_false_mask_pct"] == 4.0
     nontext = 100 * 100 - ((30 + 8) * (10 + 8) + (35 + 8) * 18 + 38 * 18)
     assert abs(result["collateral"] - 400 / nontext) < 1e-6
+    assert result["collateral_away"] == result["collateral"]  # all of it touches no text zone
     assert result["recall"] == 0.0
+
+
+def test_collateral_next_to_text_is_not_counted_away() -> None:
+    """A mask margin spilling past the text zone is collateral, but not a false box."""
+    truth, labels, before = _frame_with_three_strings()
+    after = before.copy()
+    after[0:25, 0:45] = 0  # the NAME's box with a wide margin: it reaches past the 4 px zone
+    result = summarize([score_file(truth, labels, [before], [after])])
+    assert result["collateral"] > 0 and result["collateral_away"] == 0.0
+    assert result["largest_false_mask_pct"] == 0.0
 
 
 def test_failed_file_counts_as_misses() -> None:

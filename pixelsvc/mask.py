@@ -57,19 +57,41 @@ def _area(r: Sequence[float]) -> float:
     return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
 
 
+def _intersects(a: Sequence[float], b: TextBox) -> bool:
+    return a[0] < b.x1 and b.x0 < a[2] and a[1] < b.y1 and b.y0 < a[3]
+
+
+def _grown(b: TextBox, margin: int, rows: int, cols: int, barriers: Sequence[TextBox]) -> list[float]:
+    """`b` grown by `margin` on each side, clipped to the frame; a side's margin stops at the ink
+    of kept text beside it (a barrier over `b` itself cuts nothing)."""
+    x0, y0, x1, y1 = b.x0 - margin, b.y0 - margin, b.x1 + margin, b.y1 + margin
+    for k in barriers:
+        if _intersects((b.x0, b.y0, b.x1, b.y1), k):
+            continue
+        if k.x0 < b.x1 and b.x0 < k.x1:  # above or below
+            if k.y1 <= b.y0:
+                y0 = max(y0, k.y1)
+            elif k.y0 >= b.y1:
+                y1 = min(y1, k.y0)
+        elif k.y0 < b.y1 and b.y0 < k.y1:  # left or right
+            if k.x1 <= b.x0:
+                x0 = max(x0, k.x1)
+            elif k.x0 >= b.x1:
+                x1 = min(x1, k.x0)
+    return [max(0, x0), max(0, y0), min(cols, x1), min(rows, y1), b.score]
+
+
 def expand_and_merge(boxes: Sequence[TextBox], margin: int, merge_distance: int, rows: int,
-                     cols: int) -> list[TextBox]:
+                     cols: int, barriers: Sequence[TextBox] = ()) -> list[TextBox]:
     """Grow boxes by `margin`, clip them to the frame and merge those within `merge_distance`
     whose bounding rectangle covers little more than they do.
 
     Each merged rectangle remembers the area its pieces cover, so a chain of small pieces (the
     strips of a tilted line, `pixelsvc.ink`) cannot grow, 25 % at a time, into a rectangle that
-    is mostly tissue.
+    is mostly tissue. `barriers` are the ink of text that stays (a clinical annotation between
+    or beside PHI lines of a dense block): margins stop at them and no merge crosses them.
     """
-    rects = [
-        [max(0, b.x0 - margin), max(0, b.y0 - margin), min(cols, b.x1 + margin), min(rows, b.y1 + margin), b.score]
-        for b in boxes
-    ]
+    rects = [_grown(b, margin, rows, cols, barriers) for b in boxes]
     rects = [[*r, _area(r)] for r in rects if r[2] > r[0] and r[3] > r[1]]  # [x0, y0, x1, y1, score, covered]
     merged = True
     while merged:  # repeat until stable: a union can newly touch a third rectangle
@@ -84,6 +106,9 @@ def expand_and_merge(boxes: Sequence[TextBox], margin: int, merge_distance: int,
                 covered = kept[5] + rect[5] - min(_area(inter), rect[5], kept[5])
                 union = [min(kept[0], rect[0]), min(kept[1], rect[1]), max(kept[2], rect[2]), max(kept[3], rect[3])]
                 if _area(union) > (1.0 + _MERGE_WASTE) * covered:
+                    continue
+                if any(_intersects(union, k) and not _intersects(rect, k) and not _intersects(kept, k)
+                       for k in barriers):
                     continue
                 kept[:4] = union
                 kept[4], kept[5] = max(kept[4], rect[4]), min(covered, _area(union))
@@ -104,12 +129,19 @@ class FrameMasker:
     def __repr__(self) -> str:
         return f"FrameMasker({self.config!r})"
 
-    def mask(self, frame: Frame, boxes: Sequence[TextBox]) -> MaskedFrame:
-        """A MaskedFrame; `changed` is False (and pixels are the original array) when no box is given."""
+    def mask(self, frame: Frame, boxes: Sequence[TextBox], keep: Sequence[TextBox] = ()) -> MaskedFrame:
+        """A MaskedFrame; `changed` is False (and pixels are the original array) when no box is given.
+
+        `keep` are the boxes of text that stays (clinical annotations): masks' margins stop at
+        their ink and masks do not merge across it, so `W:400 L:40` between two PHI lines of a
+        dense block survives. The masked text's own ink is never cut.
+        """
         rows, cols = frame.pixels.shape[:2]
+        barriers: list[TextBox] = list(keep)
         if self.config.tighten_to_ink:
             boxes = [rect for box in boxes for rect in ink_rectangles(frame.pixels, box)]
-        rects = expand_and_merge(boxes, self.config.margin, self.config.merge_distance, rows, cols)
+            barriers = [rect for box in keep for rect in ink_rectangles(frame.pixels, box)] if boxes else []
+        rects = expand_and_merge(boxes, self.config.margin, self.config.merge_distance, rows, cols, barriers)
         if not rects:
             return MaskedFrame(frame, frame.pixels, (), False)
         value = fill_value(frame, self.config.fill)

@@ -95,3 +95,31 @@ def test_a_staircase_of_strips_does_not_merge_into_one_rectangle():
 def test_pieces_of_one_level_line_still_merge():
     pieces = [TextBox(20 * i, 10, 20 * (i + 1), 30) for i in range(10)]
     assert expand_and_merge(pieces, margin=1, merge_distance=4, rows=100, cols=300) == [TextBox(0, 9, 201, 31)]
+
+
+def test_margins_stop_at_kept_text_and_masks_do_not_merge_across_it():
+    """A clinical annotation between two PHI lines of a dense block (lines 2 px apart) stays."""
+    name, setting, date = TextBox(10, 10, 90, 20), TextBox(10, 22, 60, 32), TextBox(10, 34, 90, 44)
+    merged = expand_and_merge([name, date], margin=3, merge_distance=4, rows=60, cols=100, barriers=[setting])
+    assert sorted((r.y0, r.y1) for r in merged) == [(7, 22), (32, 47)]
+    # without the barrier the margins reach into the annotation's rows
+    plain = expand_and_merge([name, date], margin=3, merge_distance=4, rows=60, cols=100)
+    assert any(r.y1 > 22 for r in plain if r.y0 < 10)
+
+
+def test_kept_text_over_masked_ink_cuts_nothing():
+    """A safe read over part of a PHI line (a lone `M` inside a name) is no barrier."""
+    name, fragment = TextBox(10, 10, 90, 20), TextBox(30, 8, 40, 22)
+    assert expand_and_merge([name], margin=3, merge_distance=4, rows=60, cols=100,
+                            barriers=[fragment]) == [TextBox(7, 7, 93, 23)]
+
+
+def test_masker_keeps_an_annotation_between_phi_lines():
+    pixels = np.zeros((60, 100), np.uint16)
+    for top in (10, 22, 34):  # three lines of "text", 2 px apart
+        pixels[top:top + 10:2, 12:58] = 4000
+    frame = _frame(pixels)
+    lines = [TextBox(8, top - 2, 62, top + 12) for top in (10, 22, 34)]
+    masked = FrameMasker(MaskConfig()).mask(frame, [lines[0], lines[2]], keep=[lines[1]])
+    assert (masked.pixels[22:32] == pixels[22:32]).all()
+    assert not masked.pixels[10:20, 12:58].any() and not masked.pixels[34:44, 12:58].any()

@@ -1,9 +1,11 @@
 """Stage 6: paint out PHI regions in a frame's native dtype and value range.
 
-Each box is first cut down to the rectangle around its ink where the ink is clear
-(`pixelsvc.ink`), then grows by a margin (never zero: OCR boxes hug glyphs and anti-aliased
-edges leak); boxes closer than `merge_distance` become one rectangle when that rectangle
-covers little more than they do, and every sample of each rectangle is set to the fill value.
+Each box is first cut down to the rectangle around its ink where the ink is clear (a line of
+large text to strips along it; `pixelsvc.ink`), then grows by a margin (never zero: OCR boxes
+hug glyphs and anti-aliased edges leak), except that no margin reaches into the ink of a kept
+clinical annotation beside it; boxes closer than `merge_distance` become one rectangle when
+that rectangle covers little more than they do and crosses no kept annotation, and every
+sample of each rectangle is set to the fill value.
 Pixels outside the rectangles are not touched, so they stay bit-identical; a frame with
 nothing to mask keeps its original array.
 """

@@ -248,8 +248,7 @@ class MaskConfig:
     """How PHI regions are painted out."""
 
     margin: int = 3
-    """Pixels added around every box before masking (never zero; a side stops short only at the
-    ink of a kept clinical annotation beside the box, see `pixelsvc.mask.expand_and_merge`)."""
+    """Pixels added around every box before masking (never zero)."""
     merge_distance: int = 4
     """Boxes closer than this (pixels) are merged into one mask rectangle."""
     fill: str | int = "darkest"

@@ -9,12 +9,9 @@ faint text, ink everywhere, no ink found), the whole box is returned: the fallba
 the larger mask.
 
 A rectangle is the ink's bounding box, never its outline: a mask shaped like the glyphs
-would still show the text. A line of large text (20 px or more) comes back as strips along it,
-each the bounding box of its own ink and its neighbours': one rectangle around a tilted line
-covers as much tissue as text. (Cutting smaller lines too lost faint strokes on the dev split.)
-The cut is bounded: a box loses at most about as much from its left and right as from its top
-and bottom (the DB unclip grows every side alike), so brighter tissue beside faint text
-cannot pull the rectangle off the line.
+would still show the text. The cut is bounded: a box loses at most about as much from its
+left and right as from its top and bottom (the DB unclip grows every side alike), so brighter
+tissue beside faint text cannot pull the rectangle off the line.
 
 The detector uses the same segmentation the other way (`extend_along_line`): a box that stops
 a character short of its line's end grows over the ink that continues the line.
@@ -53,15 +50,6 @@ _WORD_GAP = 0.4
 """... and bridges blank runs up to this many ink heights (a space between words)."""
 _MIN_LINE_ASPECT = 1.5
 """Only boxes this many times wider than tall (or twice as tall as wide) are grown along a line."""
-_STRIP_ASPECT = 3.0
-"""An ink rectangle this many times wider than tall (or taller than wide) is a line: it is cut
-into strips along it (`_strips`)."""
-_MIN_STRIP = 4
-"""Narrowest strip, in pixels."""
-_MIN_STRIPPED = 20
-"""Only lines at least this many pixels tall are cut into strips: on dev, cutting lines from 10
-or 14 px up lost 0.3-0.6 points of recall (faint strokes at a strip's edge) for little less
-collateral."""
 _SIDE_SLACK = 1.5
 """The ink rectangle is cut from the box's left and right by at most this many times its
 deepest cut from the top or bottom (plus `_RING`)."""
@@ -148,61 +136,7 @@ def ink_rectangles(pixels: np.ndarray, box: TextBox) -> list[TextBox]:
     # the text (texture, a brighter region) and part of the line would be left unmasked
     cut = int(_SIDE_SLACK * max(top, found.y1 - found.y0 - bottom)) + _RING
     left, right = min(int(xs[0]), cut), max(int(xs[-1]) + 1, found.x1 - found.x0 - cut)
-    strips = _strips(found.map[top:bottom, left:right])
-    return [TextBox(found.x0 + left + a, found.y0 + top + b, found.x0 + left + c, found.y0 + top + d, box.score)
-            for a, b, c, d in strips]
-
-
-def _strips(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """The ink rectangle of a line cut into strips across it, each as tall as the ink in it.
-
-    One rectangle around a tilted line (or a line of large glyphs with a few tall ones) covers
-    the tissue above and below most of it. Cut along the line into strips about a line height
-    wide, each strip spans the ink rows of itself and its neighbours (a faint stroke at a strip's
-    edge stays inside); a strip with no ink, and no ink beside it, spans the rows of the nearest
-    strips that have some (a word the segmentation missed is still covered). Returns (x0, y0, x1,
-    y1) in `ink` pixels; a box that is not a line is one rectangle.
-    """
-    rows, cols = ink.shape
-    if min(rows, cols) < _MIN_STRIPPED:
-        return [(0, 0, cols, rows)]
-    if cols >= _STRIP_ASPECT * rows:
-        return _level_strips(ink)
-    if rows >= _STRIP_ASPECT * cols:
-        return [(y0, x0, y1, x1) for x0, y0, x1, y1 in _level_strips(ink.T)]
-    return [(0, 0, cols, rows)]
-
-
-def _level_strips(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
-    rows, cols = ink.shape
-    has = ink.any(axis=0)
-    first = np.argmax(ink, axis=0)
-    last = rows - 1 - np.argmax(ink[::-1], axis=0)
-    spans = (last - first + 1)[has]
-    width = max(_MIN_STRIP, int(np.percentile(spans, 90)) if spans.size else rows)
-    starts = list(range(0, cols, width))
-    extents: list[tuple[int, int] | None] = []
-    for x0 in starts:
-        x1 = min(cols, x0 + width)
-        inked = has[x0:x1]
-        extents.append((int(first[x0:x1][inked].min()), int(last[x0:x1][inked].max()) + 1) if inked.any() else None)
-    out = []
-    for i, x0 in enumerate(starts):
-        near = [e for e in extents[max(0, i - 1):i + 2] if e is not None]
-        if not near:  # a gap in the ink: the rows of the nearest inked strips on both sides
-            near = [e for e in (_nearest(extents, i, -1), _nearest(extents, i, 1)) if e is not None]
-        y0, y1 = min(e[0] for e in near), max(e[1] for e in near)
-        out.append((x0, y0, min(cols, x0 + width), y1))
-    return out
-
-
-def _nearest(extents: list[tuple[int, int] | None], index: int, step: int) -> tuple[int, int] | None:
-    index += step
-    while 0 <= index < len(extents):
-        if extents[index] is not None:
-            return extents[index]
-        index += step
-    return None
+    return [TextBox(found.x0 + left, found.y0 + top, found.x0 + right, found.y0 + bottom, box.score)]
 
 
 def extend_along_line(pixels: np.ndarray, box: TextBox, barriers: Sequence[TextBox] = ()) -> TextBox:

@@ -215,8 +215,7 @@ class Engine:
         with self._timed("classify"):
             verdicts = _keep_unread_regions(self.classifier.classify(reads, context, policy), frame, self.config.mask)
         with self._timed("mask"):
-            kept = [v.read.box for v in verdicts if not v.mask and v.label is Label.SAFE]
-            masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask], kept)
+            masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask])
         if masked.changed:
             masked.pixels.flags.writeable = False
         return FrameResult(frame.key, tuple(verdicts), masked)

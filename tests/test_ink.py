@@ -23,18 +23,8 @@ def _ink_box(frame: np.ndarray, background: np.ndarray) -> tuple[int, int, int, 
 
 
 def _covers(rects: list[TextBox], box: tuple[int, int, int, int]) -> bool:
-    """The rectangles together span the box's columns, each column over the box's rows (a line
-    of large text comes back in strips along it)."""
     x0, y0, x1, y1 = box
-    return all(any(r.x0 <= x < r.x1 and r.y0 <= y0 and r.y1 >= y1 for r in rects) for x in range(x0, x1))
-
-
-def _paints(rects: list[TextBox], ink: np.ndarray, margin: int) -> float:
-    """Share of the ink pixels inside the rectangles grown by `margin`."""
-    painted = np.zeros(ink.shape, bool)
-    for r in rects:
-        painted[max(0, r.y0 - margin):r.y1 + margin, max(0, r.x0 - margin):r.x1 + margin] = True
-    return float(painted[ink].mean())
+    return any(r.x0 <= x0 and r.y0 <= y0 and r.x1 >= x1 and r.y1 >= y1 for r in rects)
 
 
 def test_large_text_on_air_is_cut_to_its_ink() -> None:
@@ -43,8 +33,8 @@ def test_large_text_on_air_is_cut_to_its_ink() -> None:
     ink = _ink_box(frame, np.zeros_like(frame))
     detected = TextBox(ink[0] - 25, ink[1] - 25, ink[2] + 25, ink[3] + 25, 0.9)  # the unclip margin
     rects = ink_rectangles(frame, detected)
-    assert _paints(rects, frame > 0, margin=0) == 1.0  # every ink pixel, without the mask's margin
-    assert sum(r.area() for r in rects) < 0.75 * detected.area()
+    assert _covers(rects, ink)
+    assert rects[0].area() < 0.75 * detected.area()
 
 
 def test_faint_text_beside_bright_texture_keeps_the_whole_line() -> None:
@@ -110,32 +100,3 @@ def test_extension_stops_before_kept_text_on_the_same_line() -> None:
     assert extend_along_line(frame, box).x1 > marker.x0  # without the barrier it runs on over the marker
     grown = extend_along_line(frame, box, [marker])
     assert name[2] <= grown.x1 <= marker.x0
-
-
-def _tilted_line(angle: float) -> tuple[np.ndarray, np.ndarray]:
-    """Large text rotated by `angle` degrees on air: the frame and its ink."""
-    frame = np.zeros((260, 900), np.uint16)
-    _text(frame, "VALLEY ORTHOPEDIC", (40, 150), 2.4, 4000, 5)
-    matrix = cv2.getRotationMatrix2D((450, 130), angle, 1.0)
-    frame = cv2.warpAffine(frame, matrix, (900, 260), flags=cv2.INTER_LINEAR)
-    return frame, frame > 0
-
-
-def test_a_tilted_line_is_masked_in_strips_that_follow_it() -> None:
-    frame, ink = _tilted_line(-5.0)
-    ys, xs = np.nonzero(ink)
-    detected = TextBox(int(xs.min()) - 12, int(ys.min()) - 12, int(xs.max()) + 13, int(ys.max()) + 13, 0.9)
-    rects = ink_rectangles(frame, detected)
-    assert len(rects) > 3
-    assert _paints(rects, ink, margin=3) > 0.995  # the mask's margin
-    one = (xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1)
-    assert sum(r.area() for r in rects) < 0.75 * one
-
-
-def test_small_lines_keep_one_rectangle() -> None:
-    """Lines under 20 px are not cut (their strips lost faint strokes on the dev benchmark)."""
-    frame = np.zeros((60, 400), np.uint16)
-    _text(frame, "DOE JOHN 1957", (10, 35), 0.5, 4000, 1)
-    ys, xs = np.nonzero(frame)
-    detected = TextBox(int(xs.min()) - 4, int(ys.min()) - 4, int(xs.max()) + 5, int(ys.max()) + 5, 0.9)
-    assert len(ink_rectangles(frame, detected)) == 1

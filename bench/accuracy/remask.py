@@ -54,13 +54,10 @@ def rescored(data: Path, report: Path, config: MaskConfig) -> Iterator[FileScore
             continue
         frames = list(iter_frames(read_dataset(data / "dicom" / name), "remask"))
         boxes: dict[int, list[TextBox]] = {}
-        keep: dict[int, list[TextBox]] = {}
         for region in row.get("regions") or []:
             if region["masked"]:
                 boxes.setdefault(region["frame"], []).append(TextBox(*region["box"], 1.0))
-            elif region["label"] == "TEXT:SAFE":
-                keep.setdefault(region["frame"], []).append(TextBox(*region["box"], 1.0))
-        after = [masker.mask(frame, boxes.get(i, []), keep.get(i, [])).pixels for i, frame in enumerate(frames)]
+        after = [masker.mask(frame, boxes.get(i, [])).pixels for i, frame in enumerate(frames)]
         yield score_file(truth, load_masks(data / "truth" / truth.masks), [f.pixels for f in frames], after)
 
 

@@ -23,23 +23,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from pixelsvc.config import MaskConfig  # noqa: E402
+from pixelsvc.config import MaskConfig, load_engine_config  # noqa: E402
 from pixelsvc.dicom.decode import iter_frames, read_dataset  # noqa: E402
 from pixelsvc.mask import FrameMasker  # noqa: E402
-from pixelsvc.synth.score import FileScore, score_file, summarize  # noqa: E402
+from pixelsvc.synth.score import OUTPUT_STATUSES, FileScore, score_file, summarize  # noqa: E402
 from pixelsvc.synth.truth import load_masks, load_truth  # noqa: E402
 from pixelsvc.types import TextBox  # noqa: E402
 
 
 def _settings(pairs: list[str]) -> MaskConfig:
-    """MaskConfig with `field=value` changes, each value parsed as the field's default's type."""
-    base = MaskConfig()
-    changes = {}
+    """MaskConfig with `field=value` changes, parsed as `PIXELSVC_MASK_<FIELD>` variables are."""
+    known = {f.name for f in dataclasses.fields(MaskConfig)}
+    env = {}
     for pair in pairs:
         name, value = pair.split("=", 1)
-        current = getattr(base, name)
-        changes[name] = value.lower() in ("1", "true", "yes") if isinstance(current, bool) else type(current)(value)
-    return dataclasses.replace(base, **changes)
+        if name not in known:
+            raise SystemExit(f"MaskConfig has no field {name!r} (fields: {', '.join(sorted(known))})")
+        env[f"PIXELSVC_MASK_{name.upper()}"] = value
+    return load_engine_config(env).mask
 
 
 def rescored(data: Path, report: Path, config: MaskConfig) -> Iterator[FileScore]:
@@ -49,7 +50,7 @@ def rescored(data: Path, report: Path, config: MaskConfig) -> Iterator[FileScore
         row = json.loads(line)
         name = Path(row["input"]).name
         truth = load_truth(data / "truth" / (name[:-4] + ".json"))
-        if row.get("status") not in ("redacted", "clean", "resumed"):
+        if row.get("status") not in OUTPUT_STATUSES:
             yield score_file(truth, [], None, None)
             continue
         frames = list(iter_frames(read_dataset(data / "dicom" / name), "remask"))

@@ -42,7 +42,8 @@ import numpy as np
 
 from pixelsvc.synth.truth import FileTruth, TruthString, glyph_bucket, load_masks, load_truth
 
-__all__ = ["KEPT_SHARE", "MASKED_SHARE", "FileScore", "covered_pixels", "markdown", "score_file", "score_run"]
+__all__ = ["KEPT_SHARE", "MASKED_SHARE", "OUTPUT_STATUSES", "FileScore", "covered_pixels", "markdown", "score_file",
+           "score_run"]
 
 MASKED_SHARE = 0.9
 KEPT_SHARE = 0.1
@@ -50,6 +51,8 @@ TEXT_MARGIN = 4
 MAX_MISSES_LISTED = 2000
 """Missed PHI strings listed in the result (file, frame, string id, box, axes; never the text)."""
 FLAT_WINDOW = 5
+OUTPUT_STATUSES = ("redacted", "clean", "resumed")
+"""Report statuses of a file that has an output to score; any other status is a failed file."""
 
 
 def covered_pixels(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -257,7 +260,7 @@ def score_run(data_dir: Path, report_path: Path, *, files: set[str] | None = Non
             continue
         row = json.loads(line)
         name = Path(row["input"]).name
-        ok = row.get("status") in ("redacted", "clean", "resumed") and row.get("output")
+        ok = row.get("status") in OUTPUT_STATUSES and row.get("output")
         outputs[name] = row["output"] if ok else None
         seconds += float(row.get("seconds") or 0.0)
         frames_run += int(row.get("frames") or 0)

@@ -109,14 +109,28 @@ class DetConfig:
     batch_size: int = 0
     """Frames per detector forward pass; 0 picks per device: 1 on CPU (larger batches were
     slower there, see bench/RESULTS.md), 16 on CUDA."""
-    fine_factor: float = 1.0
-    """Scale of the fine pass relative to the first; 1.0 (the default) turns it off. Above 1, the
-    `fine_view` rendering is detected again this much larger, in tiles, and boxes it finds where
-    the first pass found nothing are added. At 2.0 it found 36 of the dev split's 38
-    never-detected strings (5-7 px glyphs on 256-512 px frames, 6-10 px ones on radiographs
-    shrunk to 0.6) and raised a second dev sample's recall by 1.7-2.1 points, but cost 2.8x the
-    CPU per frame (bench/RESULTS.md), over the 1.5x budget: on for a GPU, or where small faint
-    text matters more than time."""
+    fine_factor: float = 2.0
+    """Scale of the fine pass relative to the first; 1.0 turns it off. Above 1, windows of the
+    `fine_view` rendering where small-text ink lies outside every first-pass box
+    (`pixelsvc.ocr.fine`) are detected again this much larger, and boxes found where the first
+    pass found nothing are added: 5-8 px glyphs on small frames and on radiographs shrunk to fit
+    are found there (bench/RESULTS.md)."""
+    fine_everywhere: bool = False
+    """Rescan the whole `fine_view`, not only its windows of candidate ink: a few more faint lines
+    over texture are found, at 2.8x the CPU per frame; worth it on a GPU."""
+    fine_kernel: int = 9
+    """Side of the top-hat / black-hat element that picks out small-text strokes (wider than the
+    strokes of 5-14 px glyphs, narrower than anatomy)."""
+    fine_percentile: float = 99.5
+    """A pixel is candidate ink when its response exceeds this percentile of the view's ..."""
+    fine_min_response: int = 25
+    """... and this many grey levels."""
+    fine_cell: int = 32
+    """Side in source pixels of the cells whose share of candidate ink decides where to look."""
+    fine_min_ink: float = 0.04
+    """A cell is looked at again when at least this share of its pixels is candidate ink ..."""
+    fine_max_ink: float = 0.7
+    """... and at most this share (more is a flat bright structure, not strokes)."""
     fine_view: str = "local"
     """Which rendering the fine pass rescans (the local-contrast view found most of those lines)."""
     fine_max_scale: float = 4.0
@@ -141,6 +155,12 @@ class DetConfig:
         _check_range(self, "tile_overlap", 0, 512)
         _check_range(self, "fine_factor", 1.0, 4.0)
         _check_range(self, "fine_max_scale", 0.5, 8.0)
+        _check_range(self, "fine_kernel", 3, 63)
+        _check_range(self, "fine_percentile", 50.0, 100.0)
+        _check_range(self, "fine_min_response", 0, 255)
+        _check_range(self, "fine_cell", 8, 512)
+        _check_range(self, "fine_min_ink", 0.0, 1.0)
+        _check_range(self, "fine_max_ink", 0.0, 1.0)
         if self.fine_view not in RENDERINGS:
             raise ConfigError(f"DetConfig.fine_view = {self.fine_view!r} is not a rendering; use one of "
                               f"{', '.join(RENDERINGS)}")

@@ -4,8 +4,9 @@ A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
 
 - pre: each rendered view (or, for very large frames, each tile of it) is resized so its
   longest side fits `max_side`, both sides rounded to multiples of 32 (uint8, on the host).
-  One view (`fine_view`) is also tiled at `fine_factor` times that scale (the fine pass):
-  small, faint lines vanish at the first scale and are found there.
+  After that first pass, one view (`fine_view`) is detected again at `fine_factor` times
+  that scale (the fine pass), in windows where small-text ink lies outside the first pass's
+  boxes (`pixelsvc.ocr.fine`): small, faint lines vanish at the first scale and are found there.
   Jobs of equal tensor shape are stacked and uploaded as uint8 (a quarter of the bytes of
   float32, through pinned memory on CUDA); turning to BGR (the order PaddleOCR trained on)
   and normalising run on the device, in the net's dtype and memory format.
@@ -34,6 +35,7 @@ import torch
 
 from pixelsvc.config import DetConfig
 from pixelsvc.ink import extend_along_line
+from pixelsvc.ocr.fine import fine_windows
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import Detection, RenderedFrame, TextBox
 
@@ -242,13 +244,27 @@ class TextDetector:
     def _detect(self, views: Sequence[RenderedFrame], frames: Sequence[range]) -> list[list[TextBox]]:
         """Boxes for every view; `frames` groups the indices of the views of one frame.
 
-        Every job of both passes is batched by shape. A fine-pass box is kept only where no
+        The first pass runs on every view; the fine pass then rescans where its boxes leave
+        candidate small-text ink (`plan_fine`). A fine-pass box is kept only where no
         first-pass box of any view of its frame lies: the fine pass adds lines the first pass
         missed, and leaves the boxes (and the reads and masks built on them) it found alone.
         """
         jobs = [job for index, view in enumerate(views) for job in self.plan(index, view)]
+        out = [merge_boxes(boxes) for boxes in self._run(views, jobs)]
+        if self.config.fine_factor <= 1.0:
+            return out
+        coarse_of = {i: [box for j in indices for box in out[j]] for indices in frames for i in indices}
+        fine_jobs = [job for index, view in enumerate(views) for job in self.plan_fine(index, view, coarse_of[index])]
+        for index, boxes in enumerate(self._run(views, fine_jobs)):
+            coarse = coarse_of[index]
+            fine = [box for box in merge_boxes(boxes) if not any(box_iou(box, c) > 0 for c in coarse)]
+            if fine:
+                out[index] = merge_boxes(out[index] + fine)
+        return out
+
+    def _run(self, views: Sequence[RenderedFrame], jobs: Sequence[_Job]) -> list[list[TextBox]]:
+        """The raw boxes of `jobs`, per view, in source pixels; jobs of one shape are batched."""
         found: list[list[TextBox]] = [[] for _ in views]
-        found_fine: list[list[TextBox]] = [[] for _ in views]
         by_shape: dict[tuple[int, int], list[_Job]] = defaultdict(list)
         for job in jobs:
             by_shape[job.shape].append(job)
@@ -257,53 +273,58 @@ class TextDetector:
                 chunk = shape_jobs[start:start + self.config.batch_size]
                 probs = self._forward([self.preprocess(views[job.view].image, job) for job in chunk])
                 for job, prob in zip(chunk, probs, strict=True):
-                    (found_fine if job.fine else found)[job.view].extend(self._to_source(job, self.post(prob)))
-        out = [merge_boxes(boxes) for boxes in found]
-        for indices in frames:
-            coarse = [box for i in indices for box in out[i]]
-            for i in indices:
-                fine = [box for box in merge_boxes(found_fine[i]) if not any(box_iou(box, c) > 0 for c in coarse)]
-                if fine:
-                    out[i] = merge_boxes(out[i] + fine)
-        return out
+                    found[job.view].extend(self._to_source(job, self.post(prob)))
+        return found
 
     def plan(self, index: int, view: RenderedFrame) -> list[_Job]:
-        """Split a view into detector jobs at the scale small text needs.
+        """Split a view into first-pass detector jobs at the scale small text needs.
 
         A view is scaled so its short side reaches `min_side` (at most `max_upscale` times):
         glyphs 5-8 px high are below what the detector finds at their own size. A view that
         would then exceed `max_side`, or would have to shrink below `min_scale`, is cut into
         overlapping tiles, each detected at that scale. Flat tiles (one value, e.g. the
         collimated border of a radiograph) hold no text and are skipped.
-
-        The `fine_view` rendering is also detected a second time at `fine_factor` times that
-        scale, in tiles: small, faint lines that vanish at the first scale (5-7 px glyphs on
-        small frames; 6-10 px glyphs on radiographs shrunk to fit) are found there.
         """
         rows, cols = view.image.shape[:2]
-        cfg = self.config
-        scale = _detection_scale(rows, cols, cfg)
-        jobs = self._tiles(index, view, scale, fine=False)
-        if cfg.fine_factor > 1.0 and view.rendering == cfg.fine_view:
-            jobs += self._tiles(index, view, min(scale * cfg.fine_factor, cfg.fine_max_scale), fine=True)
-        return jobs
+        return self._tiles(index, view, _detection_scale(rows, cols, self.config), (0, 0, cols, rows), fine=False)
 
-    def _tiles(self, index: int, view: RenderedFrame, scale: float, fine: bool) -> list[_Job]:
-        """The jobs covering a view at `scale`: the whole view, or overlapping non-flat tiles."""
+    def plan_fine(self, index: int, view: RenderedFrame, covered: Sequence[TextBox]) -> list[_Job]:
+        """The fine pass's jobs for a view: at `fine_factor` times the first scale, in tiles.
+
+        Only the `fine_view` rendering is rescanned, and only its windows of candidate
+        small-text ink outside the first pass's boxes `covered` (`pixelsvc.ocr.fine`), unless
+        `fine_everywhere`: small, faint lines that vanish at the first scale (5-7 px glyphs on
+        small frames; 6-10 px glyphs on radiographs shrunk to fit) are found there.
+        """
+        cfg = self.config
+        if cfg.fine_factor <= 1.0 or view.rendering != cfg.fine_view:
+            return []
         rows, cols = view.image.shape[:2]
+        scale = min(_detection_scale(rows, cols, cfg) * cfg.fine_factor, cfg.fine_max_scale)
+        everywhere = [(0, 0, cols, rows)]
+        regions = everywhere if cfg.fine_everywhere else fine_windows(view.image[:, :, 0], covered, cfg)
+        return [job for region in regions for job in self._tiles(index, view, scale, region, fine=True)]
+
+    def _tiles(self, index: int, view: RenderedFrame, scale: float, region: tuple[int, int, int, int],
+               fine: bool) -> list[_Job]:
+        """The jobs covering a region (x0, y0, x1, y1) of a view at `scale`: the whole region,
+        or overlapping non-flat tiles of it."""
+        rx0, ry0, rx1, ry1 = region
+        rows, cols = ry1 - ry0, rx1 - rx0
         cfg = self.config
         if max(rows, cols) * scale <= cfg.max_side + 16:
-            return [_Job(index, fine, 0, 0, cols, rows, _target_shape(rows, cols, scale, cfg.max_side))]
+            return [_Job(index, fine, rx0, ry0, rx1, ry1, _target_shape(rows, cols, scale, cfg.max_side))]
         tile = max(64, int(cfg.max_side / scale))
         overlap = min(tile // 2, cfg.tile_overlap)
         jobs = []
         for y0 in _tile_starts(rows, tile, overlap):
             for x0 in _tile_starts(cols, tile, overlap):
                 y1, x1 = min(rows, y0 + tile), min(cols, x0 + tile)
-                region = view.image[y0:y1, x0:x1]
-                if region.min() == region.max():
+                tile_pixels = view.image[ry0 + y0:ry0 + y1, rx0 + x0:rx0 + x1]
+                if tile_pixels.min() == tile_pixels.max():
                     continue
-                jobs.append(_Job(index, fine, x0, y0, x1, y1, _target_shape(y1 - y0, x1 - x0, scale, cfg.max_side)))
+                jobs.append(_Job(index, fine, rx0 + x0, ry0 + y0, rx0 + x1, ry0 + y1,
+                                 _target_shape(y1 - y0, x1 - x0, scale, cfg.max_side)))
         return jobs
 
     def preprocess(self, image: np.ndarray, job: _Job) -> np.ndarray:

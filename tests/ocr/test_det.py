@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -20,6 +21,7 @@ from pixelsvc.ocr.det import (
     box_iou,
     merge_boxes,
 )
+from pixelsvc.ocr.fine import fine_windows
 from pixelsvc.ocr.zoo import get_spec
 from pixelsvc.types import Frame, TextBox
 from tests.synth import make_frame
@@ -88,28 +90,46 @@ def _detector(engine, **changes) -> TextDetector:
 def test_the_fine_pass_rescans_one_view_at_twice_the_scale(engine):
     synth = make_frame(51, 512, 512, bits=12)
     views = engine.renderer.render(synth.frame)
-    detector = _detector(engine, fine_factor=2.0)
+    detector = _detector(engine, fine_factor=2.0, fine_everywhere=True)
     cfg = detector.config
     fine_view = [v.rendering for v in views].index(cfg.fine_view)
-    jobs = [job for index, view in enumerate(views) for job in detector.plan(index, view)]
-    first = [j for j in jobs if not j.fine]
-    fine = [j for j in jobs if j.fine]
-    assert len(first) == len(views) and {j.shape for j in first} == {(736, 736)}
-    assert fine and {j.view for j in fine} == {fine_view}  # only the fine view, tiled at 2x
+    first = [job for index, view in enumerate(views) for job in detector.plan(index, view)]
+    fine = [job for index, view in enumerate(views) for job in detector.plan_fine(index, view, [])]
+    assert len(first) == len(views) and {j.shape for j in first} == {(736, 736)} and not any(j.fine for j in first)
+    assert fine and all(j.fine for j in fine) and {j.view for j in fine} == {fine_view}  # only the fine view
     assert all(max(j.shape) <= cfg.max_side for j in fine)
     covered = np.zeros((512, 512), bool)
     for j in fine:
         covered[j.y0:j.y1, j.x0:j.x1] = True
         assert round((j.x1 - j.x0) * 736 / 512 * cfg.fine_factor / 32) * 32 == j.shape[1]
-    assert covered.all()
-    assert not any(j.fine for index, view in enumerate(views) for j in engine.detector.plan(index, view))
+    assert covered.all()  # fine_everywhere: the whole view, tiled at 2x
+    off = _detector(engine, fine_factor=1.0)
+    assert not any(off.plan_fine(index, view, []) for index, view in enumerate(views))
+
+
+def test_the_fine_pass_looks_only_at_small_text_ink_outside_first_pass_boxes(engine):
+    cfg = engine.detector.config
+    rng = np.random.default_rng(3)
+    rows = np.linspace(60, 140, 512, dtype=np.float32)[:, None]
+    grey = np.clip(rows + rng.normal(0, 4, (512, 512)), 0, 255).astype(np.uint8)  # smooth anatomy
+    noise_only = grey.copy()
+    cv2.putText(grey, "ID 4471-2093", (300, 470), cv2.FONT_HERSHEY_PLAIN, 0.6, 175, 1)  # ~7 px glyphs, faint
+    ink = np.abs(grey.astype(int) - noise_only) > 10
+    windows = fine_windows(grey, [], cfg)
+    looked = np.zeros(grey.shape, bool)
+    for x0, y0, x1, y1 in windows:
+        looked[y0:y1, x0:x1] = True
+    assert looked[ink].mean() >= 0.99, "the small line must lie in a fine-pass window"
+    assert looked.mean() < 0.1  # a window around the line, not the view
+    assert fine_windows(grey, [TextBox(290, 455, 420, 478, 1.0)], cfg) == []  # its ink is in a first-pass box
+    assert fine_windows(noise_only, [], cfg) == []  # texture alone is not rescanned
 
 
 def test_the_fine_pass_only_adds_boxes_where_the_first_found_none(engine):
     """Lines the first pass found keep their boxes (and so their reads and masks) exactly."""
     views = engine.renderer.render(make_frame(52, 384, 448, bits=16, sizes=(6, 12)).frame)
-    without = engine.detector.detect_frames([views])[0]
-    with_fine = _detector(engine, fine_factor=2.0).detect_frames([views])[0]
+    without = _detector(engine, fine_factor=1.0).detect_frames([views])[0]
+    with_fine = _detector(engine, fine_factor=2.0, fine_everywhere=True).detect_frames([views])[0]
     before = {(d.box.x0, d.box.y0, d.box.x1, d.box.y1, d.view) for d in without}
     after = {(d.box.x0, d.box.y0, d.box.x1, d.box.y1, d.view) for d in with_fine}
     assert before <= after

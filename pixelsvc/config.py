@@ -131,6 +131,10 @@ class DetConfig:
     """A cell is looked at again when at least this share of its pixels is candidate ink ..."""
     fine_max_ink: float = 0.7
     """... and at most this share (more is a flat bright structure, not strokes)."""
+    fine_max_line: int = 48
+    """Fine-pass boxes thicker than this (source pixels, the shorter side) are dropped: the pass is
+    for small lines, and at twice the scale tissue texture gives large false boxes (a 67 px one
+    over a saturated region masked 5 % of a frame in tests/test_recall_classes.py)."""
     fine_view: str = "local"
     """Which rendering the fine pass rescans (the local-contrast view found most of those lines)."""
     fine_max_scale: float = 4.0
@@ -156,6 +160,7 @@ class DetConfig:
         _check_range(self, "fine_factor", 1.0, 4.0)
         _check_range(self, "fine_max_scale", 0.5, 8.0)
         _check_range(self, "fine_kernel", 3, 63)
+        _check_range(self, "fine_max_line", 8, 4096)
         _check_range(self, "fine_percentile", 50.0, 100.0)
         _check_range(self, "fine_min_response", 0, 255)
         _check_range(self, "fine_cell", 8, 512)

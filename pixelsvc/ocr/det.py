@@ -246,8 +246,10 @@ class TextDetector:
 
         The first pass runs on every view; the fine pass then rescans where its boxes leave
         candidate small-text ink (`plan_fine`). A fine-pass box is kept only where no
-        first-pass box of any view of its frame lies: the fine pass adds lines the first pass
-        missed, and leaves the boxes (and the reads and masks built on them) it found alone.
+        first-pass box of any view of its frame lies, and only when it is no thicker than a
+        small line (`fine_max_line`; thicker ones are texture the larger scale made look like
+        text): the fine pass adds lines the first pass missed, and leaves the boxes (and the
+        reads and masks built on them) it found alone.
         """
         jobs = [job for index, view in enumerate(views) for job in self.plan(index, view)]
         out = [merge_boxes(boxes) for boxes in self._run(views, jobs)]
@@ -257,7 +259,9 @@ class TextDetector:
         fine_jobs = [job for index, view in enumerate(views) for job in self.plan_fine(index, view, coarse_of[index])]
         for index, boxes in enumerate(self._run(views, fine_jobs)):
             coarse = coarse_of[index]
-            fine = [box for box in merge_boxes(boxes) if not any(box_iou(box, c) > 0 for c in coarse)]
+            fine = [box for box in merge_boxes(boxes)
+                    if min(box.x1 - box.x0, box.y1 - box.y0) <= self.config.fine_max_line
+                    and not any(box_iou(box, c) > 0 for c in coarse)]
             if fine:
                 out[index] = merge_boxes(out[index] + fine)
         return out

@@ -255,7 +255,9 @@ class TextDetector:
         out = [merge_boxes(boxes) for boxes in self._run(views, jobs)]
         if self.config.fine_factor <= 1.0:
             return out
-        coarse_of = {i: [box for j in indices for box in out[j]] for indices in frames for i in indices}
+        coarse_of: dict[int, tuple[TextBox, ...]] = {}  # view index -> the first-pass boxes of its frame
+        for indices in frames:
+            coarse_of.update(dict.fromkeys(indices, tuple(box for j in indices for box in out[j])))
         fine_jobs = [job for index, view in enumerate(views) for job in self.plan_fine(index, view, coarse_of[index])]
         for index, boxes in enumerate(self._run(views, fine_jobs)):
             coarse = coarse_of[index]

@@ -4,15 +4,17 @@ Detecting a whole view a second time at twice the scale finds small, faint lines
 pass misses (5-8 px glyphs, radiographs shrunk to fit), but costs about 2.7 times the first
 pass's detector pixels. Those lines are not hidden in the view, only too small for the
 detector at the first scale: their strokes answer a small top-hat / black-hat filter more
-strongly than 99.5 % of the view outside the first pass's boxes does. So the view is cut into square cells; a cell holds
-candidate ink when a plausible share of its pixels (not all, not almost none) answers above
-that level and lies outside every first-pass box; the candidate cells, grown by one cell so a
-line's ends and neighbours are in, are joined into windows, and only those are rescanned.
+strongly than 99.5 % of the view outside the first pass's boxes does. So the view is cut into
+square cells; a cell holds candidate ink when a plausible share of its pixels (not all, not
+almost none) answers above that level and lies outside every first-pass box; the candidate
+cells, grown by one cell so a line's ends and neighbours are in, are joined into windows, and
+only those are rescanned.
 
 On the second dev sample the windows were 13 % of the frame area and held 18 of the 20 PHI
-strings the whole-view fine pass added there (bench/RESULTS.md). Text whose ink answers no more than the
-texture around it (speckle, trabecular bone) is not singled out: `DetConfig.fine_everywhere`
-rescans whole views instead (more recall, 2.8x the CPU), e.g. on a GPU.
+strings the whole-view fine pass added there (bench/RESULTS.md). Text whose ink answers no
+more than the texture around it (speckle, trabecular bone) is not singled out:
+`DetConfig.fine_everywhere` rescans whole views instead (more recall, 2.8x the CPU), e.g. on
+a GPU.
 """
 
 from __future__ import annotations

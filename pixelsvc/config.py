@@ -135,6 +135,12 @@ class DetConfig:
     """Fine-pass boxes thicker than this (source pixels, the shorter side) are dropped: the pass is
     for small lines, and at twice the scale tissue texture gives large false boxes (a 67 px one
     over a saturated region masked 5 % of a frame in tests/test_recall_classes.py)."""
+    fine_cover_line: int = 96
+    """First-pass boxes thicker than this (source pixels, the shorter side) do not count as
+    covering the ink inside them: such a box is a block of small lines, or tissue, that the
+    first scale saw as one blob (on 3000 px radiographs a 9 px block came back inside a
+    2133 px box), and it is read as one garbled line. The fine pass looks inside it, and the
+    lines it finds there are added."""
     fine_view: str = "local"
     """Which rendering the fine pass rescans (the local-contrast view found most of those lines)."""
     fine_max_scale: float = 4.0
@@ -161,6 +167,7 @@ class DetConfig:
         _check_range(self, "fine_max_scale", 0.5, 8.0)
         _check_range(self, "fine_kernel", 3, 63)
         _check_range(self, "fine_max_line", 8, 4096)
+        _check_range(self, "fine_cover_line", 8, 100_000)
         _check_range(self, "fine_percentile", 50.0, 100.0)
         _check_range(self, "fine_min_response", 0, 255)
         _check_range(self, "fine_cell", 8, 512)

@@ -246,18 +246,21 @@ class TextDetector:
 
         The first pass runs on every view; the fine pass then rescans where its boxes leave
         candidate small-text ink (`plan_fine`). A fine-pass box is kept only where no
-        first-pass box of any view of its frame lies, and only when it is no thicker than a
-        small line (`fine_max_line`; thicker ones are texture the larger scale made look like
-        text): the fine pass adds lines the first pass missed, and leaves the boxes (and the
-        reads and masks built on them) it found alone.
+        first-pass line box (no thicker than `fine_cover_line`) of any view of its frame lies,
+        and only when it is no thicker than a small line (`fine_max_line`; thicker ones are
+        texture the larger scale made look like text): the fine pass adds lines the first pass
+        missed or saw only as part of a thick blob, and leaves the boxes (and the reads and
+        masks built on them) it found alone.
         """
         jobs = [job for index, view in enumerate(views) for job in self.plan(index, view)]
         out = [merge_boxes(boxes) for boxes in self._run(views, jobs)]
         if self.config.fine_factor <= 1.0:
             return out
-        coarse_of: dict[int, tuple[TextBox, ...]] = {}  # view index -> the first-pass boxes of its frame
+        thickest = self.config.fine_cover_line
+        coarse_of: dict[int, tuple[TextBox, ...]] = {}  # view index -> the line boxes of its frame's first pass
         for indices in frames:
-            coarse_of.update(dict.fromkeys(indices, tuple(box for j in indices for box in out[j])))
+            lines = tuple(box for j in indices for box in out[j] if min(box.width, box.height) <= thickest)
+            coarse_of.update(dict.fromkeys(indices, lines))
         fine_jobs = [job for index, view in enumerate(views) for job in self.plan_fine(index, view, coarse_of[index])]
         for index, boxes in enumerate(self._run(views, fine_jobs)):
             coarse = coarse_of[index]

@@ -43,8 +43,9 @@ def ink_response(grey: np.ndarray, kernel: int) -> np.ndarray:
 def fine_windows(grey: np.ndarray, covered: Sequence[TextBox], cfg: DetConfig) -> list[tuple[int, int, int, int]]:
     """Source-pixel windows (x0, y0, x1, y1) of a view worth detecting again at the fine scale.
 
-    `grey` is the view (uint8, rows x cols); `covered` are the boxes the first pass found on
-    any view of the frame: ink inside them is already detected.
+    `grey` is the view (uint8, rows x cols); `covered` are the first-pass line boxes of any
+    view of the frame (the detector leaves out blobs thicker than a line): ink inside them is
+    already detected.
     """
     rows, cols = grey.shape
     response = ink_response(np.ascontiguousarray(grey), cfg.fine_kernel)

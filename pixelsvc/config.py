@@ -250,13 +250,20 @@ class PhiConfig:
     name: `John Doe`) even when the header has no name to match (headers are often scrubbed)."""
     use_layout: bool = True
     """Use neighbouring reads of the same frame on the same text row: the value to the right of
-    a bare `Name:` read takes its label, and a bare `hh:mm` beside a date is a time."""
+    a bare `Name:` read takes its label, a bare `hh:mm` beside a date is a time, and a piece cut off
+    a PHI line is PHI (`pixelsvc.phi.layout`)."""
     overlap_safe_confidence: float = 0.9
     """An unknown read that covers the same pixels as a clinical annotation read with at least this
     confidence (and more than its own) is another, worse reading of that annotation and is kept;
     1.0 turns this off."""
     layout_gap: float = 3.0
     """Largest horizontal gap, in text-line heights, between two reads that count as one row."""
+    fragment_aspect: float = 1.5
+    """A read no longer than this many times its thickness (one or two glyphs) that lies along a
+    PHI read, at most `fragment_gap` line thicknesses from it, is a cut-off piece of that line and
+    PHI too, whatever it reads as (`M` after `MERCY UNIVERSITY HOSPITA`); 0 turns this off."""
+    fragment_gap: float = 1.0
+    """Largest gap, in line thicknesses, between a PHI read and a piece of it (`fragment_aspect`)."""
     text_cache_size: int = 4096
     """Verdicts remembered per header context, keyed by read text (overlays repeat on every frame);
     0 disables the cache. Held in memory only."""
@@ -271,6 +278,8 @@ class PhiConfig:
         _check_range(self, "min_alnum_id_length", 4, 32)
         _check_range(self, "min_alnum_id_digits", 2, 20)
         _check_range(self, "layout_gap", 0.0, 20.0)
+        _check_range(self, "fragment_aspect", 0.0, 10.0)
+        _check_range(self, "fragment_gap", 0.0, 10.0)
         _check_range(self, "overlap_safe_confidence", 0.5, 1.0)
         _check_range(self, "text_cache_size", 0, 1_000_000)
 

@@ -6,6 +6,7 @@ patterns that need no header (contact details, dates, times, ages and sex, ids),
 with a value (`Name: ...`), then person-name shapes, institution and location words, then the
 strict allowlist grammar of clinical annotations. What is left is unknown text, which the
 default policy masks too (fail closed): only text that is confidently a clinical annotation stays.
+Then the reads around each one on its frame may change its verdict (`pixelsvc.phi.layout`).
 
 Header values are compiled once per `PhiContext` into lookup tables and kept in a small LRU,
 and verdicts are remembered per read text, because the same overlay repeats on every frame.
@@ -13,12 +14,10 @@ and verdicts are remembered per read text, because the same overlay repeats on e
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
@@ -35,7 +34,8 @@ from pixelsvc.phi.header_index import (
     ReadForms,
     WordIndex,
 )
-from pixelsvc.types import Label, PhiContext, Policy, TextBox, TextRead, Verdict
+from pixelsvc.phi.layout import Outcome, apply_layout
+from pixelsvc.types import Label, PhiContext, Policy, TextRead, Verdict
 
 if TYPE_CHECKING:  # config imports the lexicon from this package: no import cycle at run time
     from pixelsvc.config import PhiConfig
@@ -46,21 +46,9 @@ _MAX_CONTEXTS = 32
 """Compiled header contexts kept (one per series in flight is plenty)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    """The text-only part of a verdict, cached per read text (holds no text itself)."""
-
-    label: Label
-    rule: str
-    pending: labels.LabelHit | None = None
-    """A label with no value on this read (`Name:`): its value may be the next read on the row."""
-    bare_time: bool = False
-    """An `hh:mm` that is a time of day only when a date is beside it."""
-
-
-_EMPTY = _Outcome(Label.UNKNOWN, "empty")
-_NONE = _Outcome(Label.UNKNOWN, "none")
-_SAFE = _Outcome(Label.SAFE, "allowlist")
+_EMPTY = Outcome(Label.UNKNOWN, "empty")
+_NONE = Outcome(Label.UNKNOWN, "none")
+_SAFE = Outcome(Label.SAFE, "allowlist")
 
 
 class _Compiled:
@@ -70,7 +58,7 @@ class _Compiled:
         self._config = config
         self._allow = allow
         cutoff = config.fuzzy_threshold * 100.0
-        self._cache: dict[str, _Outcome] = {}
+        self._cache: dict[str, Outcome] = {}
         self.words = WordIndex(allow, cutoff)
         self.ids = IdIndex(cutoff, config.min_match_length, allow)
         self.dates: set[tuple[int, int, int]] = set()
@@ -167,7 +155,7 @@ class _Compiled:
 
     # --- matching -------------------------------------------------------------------
 
-    def outcome(self, text: str) -> _Outcome:
+    def outcome(self, text: str) -> Outcome:
         """The cached outcome for a read text."""
         cached = self._cache.get(text)
         if cached is not None:
@@ -180,7 +168,7 @@ class _Compiled:
             self._cache[text] = result
         return result
 
-    def _decide(self, text: str) -> _Outcome:
+    def _decide(self, text: str) -> Outcome:
         if not any(ch.isalnum() for ch in text):
             return _EMPTY
         numbers = _Numbers(text) if any(ch.isdigit() for ch in text) else None
@@ -190,93 +178,93 @@ class _Compiled:
                 return found
         return self._patterns(text, numbers)
 
-    def _header(self, text: str, numbers: _Numbers | None) -> _Outcome | None:
+    def _header(self, text: str, numbers: _Numbers | None) -> Outcome | None:
         if self.initials and NOT_ALNUM.sub("", text.upper()) in self.initials:
-            return _Outcome(Label.NAME, "header.names~exact")
+            return Outcome(Label.NAME, "header.names~exact")
         if self.words:
             forms = ReadForms.of(text)
             hit = self.words.match(forms) if forms.raw else None
             if hit is not None:
                 kind, how = hit
                 family, label = FAMILIES[kind]
-                return _Outcome(label, f"header.{family}~{how}")
+                return Outcome(label, f"header.{family}~{how}")
         if self.ids:
             found = self.ids.match(text)
             if found is not None:
                 label, how = found
                 family = {Label.ID: "ids", Label.INSTITUTION: "institutions"}.get(label, "other")
-                return _Outcome(label, f"header.{family}~{how}")
+                return Outcome(label, f"header.{family}~{how}")
         if numbers is not None:
             return self._header_numeric(numbers)
         return None
 
-    def _header_numeric(self, numbers: _Numbers) -> _Outcome | None:
+    def _header_numeric(self, numbers: _Numbers) -> Outcome | None:
         if self.dates:
             if any(hit.same_day(ymd) for hit in numbers.dates for ymd in self.dates):
-                return _Outcome(Label.DATE, "header.dates")
+                return Outcome(Label.DATE, "header.dates")
             chunks = numbers.chunks
             if any(d in chunk for chunk in chunks if len(chunk) >= 6 for d in self.date_digits):
-                return _Outcome(Label.DATE, "header.dates")
+                return Outcome(Label.DATE, "header.dates")
             for chunk in chunks:
                 if len(chunk) >= 7 and any(
                     fuzz.partial_ratio(d, chunk, score_cutoff=self._cutoff) for d in self.date_digits8
                 ):
-                    return _Outcome(Label.DATE, "header.dates~fuzzy")
+                    return Outcome(Label.DATE, "header.dates~fuzzy")
         if self.times:
             if any(hit.same_time(hms) for hit in numbers.times for hms in self.times):
-                return _Outcome(Label.TIME, "header.times")
+                return Outcome(Label.TIME, "header.times")
             if self.time_digits and any(c in self.time_digits for c in numbers.chunks):
-                return _Outcome(Label.TIME, "header.times")
+                return Outcome(Label.TIME, "header.times")
         if self.ages and any((hit.value, hit.unit) in self.ages for hit in numbers.ages):
-            return _Outcome(Label.AGE, "header.ages")
+            return Outcome(Label.AGE, "header.ages")
         return None
 
-    def _patterns(self, text: str, numbers: _Numbers | None) -> _Outcome:
+    def _patterns(self, text: str, numbers: _Numbers | None) -> Outcome:
         config, allow = self._config, self._allow
         if patterns.has_contact(numbers.view if numbers is not None else text.upper(), allow):
-            return _Outcome(Label.CONTACT, "pattern.contact")
+            return Outcome(Label.CONTACT, "pattern.contact")
         bare_time = False
         if numbers is not None:
             if numbers.dates:
-                return _Outcome(Label.DATE, "pattern.date")
+                return Outcome(Label.DATE, "pattern.date")
             if " " in numbers.view and dates.find_dates("".join(numbers.view.split())):
-                return _Outcome(Label.DATE, "pattern.date")  # OCR put spaces inside the date
+                return Outcome(Label.DATE, "pattern.date")  # OCR put spaces inside the date
             if any(t.strong for t in numbers.times) or dates.is_clock_time(numbers.view):
-                return _Outcome(Label.TIME, "pattern.time")
+                return Outcome(Label.TIME, "pattern.time")
             bare_time = bool(numbers.times)
             if any(a.explicit for a in numbers.ages):
-                return _Outcome(Label.AGE, "pattern.age")
+                return Outcome(Label.AGE, "pattern.age")
             if patterns.has_demographics(text):
-                return _Outcome(Label.AGE, "pattern.age_sex")
+                return Outcome(Label.AGE, "pattern.age_sex")
             # ids on the text as read: folding `S2000` into `52000` would make model names ids
             if patterns.has_id_shape(text.upper(), config.min_id_digits, config.min_alnum_id_length,
                                   config.min_alnum_id_digits, allow):
-                return _Outcome(Label.ID, "pattern.id")
+                return Outcome(Label.ID, "pattern.id")
             suspicious = _suspicious_numbers(text, numbers)
             if suspicious is not None:
                 return suspicious
         label_hit = labels.find_label(text, allow)
         if label_hit is not None and label_hit.value.strip():
-            return _Outcome(label_hit.label, f"label.{label_hit.name}")
+            return Outcome(label_hit.label, f"label.{label_hit.name}")
         if names.has_name_shape(text, allow):
-            return _Outcome(Label.NAME, "pattern.name_shape")
+            return Outcome(Label.NAME, "pattern.name_shape")
         if config.name_heuristic and names.looks_like_person(text, allow):
-            return _Outcome(Label.NAME, "pattern.name_like")
+            return Outcome(Label.NAME, "pattern.name_like")
         if numbers is None and patterns.has_demographics(text):
-            return _Outcome(Label.AGE, "pattern.age_sex")  # `Sex: F`
+            return Outcome(Label.AGE, "pattern.age_sex")  # `Sex: F`
         raw, folded = normalise.word_forms(text)
         if patterns.has_institution_word(folded):
-            return _Outcome(Label.INSTITUTION, "pattern.institution")
+            return Outcome(Label.INSTITUTION, "pattern.institution")
         if numbers is not None and patterns.has_location(folded, raw):
-            return _Outcome(Label.PHI_OTHER, "pattern.location")
+            return Outcome(Label.PHI_OTHER, "pattern.location")
         if label_hit is not None:
-            return _Outcome(Label.UNKNOWN, "none", pending=label_hit)
+            return Outcome(Label.UNKNOWN, "none", pending=label_hit)
         if safe_text.is_safe_text(text, allow):
-            return _Outcome(Label.SAFE, "allowlist", bare_time=True) if bare_time else _SAFE
-        return _Outcome(Label.UNKNOWN, "none", bare_time=True) if bare_time else _NONE
+            return Outcome(Label.SAFE, "allowlist", bare_time=True) if bare_time else _SAFE
+        return Outcome(Label.UNKNOWN, "none", bare_time=True) if bare_time else _NONE
 
 
-def _suspicious_numbers(text: str, numbers: _Numbers) -> _Outcome | None:
+def _suspicious_numbers(text: str, numbers: _Numbers) -> Outcome | None:
     """A date, time or age in the harder reading of a line's digits (`B:44PM`, `O2OY`, `4 7F`),
     where OCR slips hid it from the plain numeric view."""
     view = normalise.suspicious_numeric_view(text)
@@ -284,11 +272,11 @@ def _suspicious_numbers(text: str, numbers: _Numbers) -> _Outcome | None:
         return None
     second = _Numbers(view)
     if second.dates:
-        return _Outcome(Label.DATE, "pattern.date~suspicious")
+        return Outcome(Label.DATE, "pattern.date~suspicious")
     if any(t.strong for t in second.times) or dates.is_clock_time(view):
-        return _Outcome(Label.TIME, "pattern.time~suspicious")
+        return Outcome(Label.TIME, "pattern.time~suspicious")
     if any(a.explicit for a in second.ages) or patterns.has_demographics(view):
-        return _Outcome(Label.AGE, "pattern.age~suspicious")
+        return Outcome(Label.AGE, "pattern.age~suspicious")
     return None
 
 
@@ -327,49 +315,6 @@ class _Numbers:
         if self._chunks is None:
             self._chunks = normalise.numeric_chunks(self.view)
         return self._chunks
-
-
-_ROW_HEIGHTS = 2.0
-"""Largest ratio of two reads' heights for them to be on one text line (a huge junk box around
-a small line is not the same text)."""
-_OVERLAP_SHARE = 0.5
-"""Share of the smaller box two reads must have in common to be readings of the same text."""
-
-
-def _same_row(a: TextBox, b: TextBox) -> bool:
-    """Similar heights and at least half the smaller height in common vertically."""
-    if a.height <= 0 or b.height <= 0 or max(a.height, b.height) > _ROW_HEIGHTS * min(a.height, b.height):
-        return False
-    return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.height, b.height)
-
-
-def _same_text(a: TextBox, b: TextBox, *, inside: bool = False) -> bool:
-    """On one row and mostly covering each other: two renderings' boxes of one line.
-
-    By default either box may be the one lying mostly inside the other (a fragment of a PHI
-    line is PHI); with `inside`, `a` must lie mostly inside `b` (a safe fragment does not make
-    the line around it safe).
-    """
-    if not _same_row(a, b):
-        return False
-    width = min(a.x1, b.x1) - max(a.x0, b.x0)
-    height = min(a.y1, b.y1) - max(a.y0, b.y0)
-    area = a.area() if inside else min(a.area(), b.area())
-    return width > 0 and width * height >= _OVERLAP_SHARE * area
-
-
-class _Rows:
-    """Read indices sorted by top edge, to visit only the reads that can share a box's row."""
-
-    def __init__(self, reads: Sequence[TextRead], indices: Sequence[int]) -> None:
-        self._items = sorted(indices, key=lambda i: reads[i].box.y0)
-        self._tops = [reads[i].box.y0 for i in self._items]
-
-    def near(self, box: TextBox) -> list[int]:
-        # a read on the row is at most _ROW_HEIGHTS times as tall and overlaps vertically
-        lo = bisect.bisect_left(self._tops, box.y0 - _ROW_HEIGHTS * box.height)
-        hi = bisect.bisect_left(self._tops, box.y1)
-        return self._items[lo:hi]
 
 
 def _mask(policy: Policy, label: Label, characters: int, unknown_min_chars: int) -> bool:
@@ -422,7 +367,7 @@ class PhiClassifier:
         compiled = self._compile(context if context is not None else PhiContext())
         outcomes = [compiled.outcome(read.text or "") for read in reads]
         if self.config.use_layout and len(reads) > 1:
-            self._apply_layout(reads, outcomes)
+            apply_layout(reads, outcomes, self.config)
         self._fail_closed_on_unreadable(reads, outcomes)
         least = self.config.unknown_min_chars
         return [
@@ -431,7 +376,7 @@ class PhiClassifier:
             for read, outcome in zip(reads, outcomes, strict=True)
         ]
 
-    def _fail_closed_on_unreadable(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
+    def _fail_closed_on_unreadable(self, reads: Sequence[TextRead], outcomes: list[Outcome]) -> None:
         """A line the recogniser could not read reliably may be PHI: treat it as PHI.
 
         Small or degraded text is read as garbage with a low confidence (``BON::ETAAOAT``
@@ -443,7 +388,7 @@ class PhiClassifier:
             if outcome.label is not Label.UNKNOWN or read.confidence >= threshold:
                 continue
             if sum(ch.isalnum() for ch in read.text or "") >= self.config.unreadable_min_chars:
-                outcomes[i] = _Outcome(Label.PHI_OTHER, "low_confidence")
+                outcomes[i] = Outcome(Label.PHI_OTHER, "low_confidence")
 
     def _compile(self, context: PhiContext) -> _Compiled:
         last = self._last
@@ -465,83 +410,3 @@ class PhiClassifier:
             while len(self._compiled) > _MAX_CONTEXTS:
                 self._compiled.popitem(last=False)
         return compiled
-
-    def _apply_layout(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
-        """Use the row a read sits on: a value right of a bare label, a bare time beside a date,
-        and another reading of the same pixels (frames are read in several renderings)."""
-        self._pair_rows(reads, outcomes)
-        self._spread_overlaps(reads, outcomes)
-        self._prefer_confident_safe(reads, outcomes)
-
-    def _prefer_confident_safe(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
-        """An unknown reading of the same pixels as a confidently read clinical annotation (`EAI`
-        over `HEAD` in another rendering) is that annotation. PHI overlaps were spread first, so a
-        safe read left here shares its pixels with no PHI read."""
-        least = self.config.overlap_safe_confidence
-        safe = [i for i, o in enumerate(outcomes) if o.label is Label.SAFE and reads[i].confidence >= least]
-        if not safe:
-            return
-        rows = _Rows(reads, safe)
-        for i, outcome in enumerate(outcomes):
-            if outcome.label is not Label.UNKNOWN or outcome.rule == "empty":
-                continue
-            box, confidence = reads[i].box, reads[i].confidence
-            for j in rows.near(box):
-                if reads[j].confidence >= confidence and _same_text(box, reads[j].box, inside=True):
-                    outcomes[i] = _Outcome(Label.SAFE, "layout.overlap")
-                    break
-
-    @staticmethod
-    def _spread_overlaps(reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
-        """A read that mostly covers the same text as a PHI read is PHI too, whatever it says:
-        the renderings of one line give overlapping boxes, and one of them may be misread."""
-        phi = [i for i, o in enumerate(outcomes) if o.label.is_phi]
-        if not phi:
-            return
-        rows = _Rows(reads, phi)
-        for i, outcome in enumerate(outcomes):
-            if outcome.label.is_phi:
-                continue
-            box = reads[i].box
-            for j in rows.near(box):
-                if outcomes[j].rule != "layout.overlap" and _same_text(box, reads[j].box):
-                    outcomes[i] = _Outcome(outcomes[j].label, "layout.overlap")
-                    break
-
-    def _pair_rows(self, reads: Sequence[TextRead], outcomes: list[_Outcome]) -> None:
-        gap = self.config.layout_gap
-        dates = [i for i, o in enumerate(outcomes) if o.label is Label.DATE]
-        if dates:
-            rows = _Rows(reads, dates)
-            for i, outcome in enumerate(outcomes):
-                if not outcome.bare_time or outcome.label.is_phi:
-                    continue
-                box = reads[i].box
-                for j in rows.near(box):
-                    other = reads[j].box
-                    height = max(box.height, other.height)
-                    if _same_row(box, other) and max(other.x0 - box.x1, box.x0 - other.x1) <= gap * height:
-                        outcomes[i] = _Outcome(Label.TIME, "pattern.time")
-                        break
-        pending = [i for i, o in enumerate(outcomes) if o.pending is not None]
-        if not pending:
-            return
-        rows = _Rows(reads, range(len(reads)))
-        for i in pending:
-            box = reads[i].box
-            best, best_gap = None, None
-            for j in rows.near(box):
-                if j == i or outcomes[j].label.is_phi or outcomes[j].pending is not None:
-                    continue
-                other = reads[j].box
-                height = max(box.height, other.height)
-                dx = other.x0 - box.x1
-                if not _same_row(box, other) or dx < -0.5 * height or dx > gap * height:
-                    continue
-                if best_gap is None or dx < best_gap:
-                    best, best_gap = j, dx
-            hit = outcomes[i].pending
-            # the value beside a bare label is PHI whatever it reads as (a surname may be `Long`)
-            if best is not None and hit is not None and labels.label_value_ok(hit.label, reads[best].text or "",
-                                                                             frozenset()):
-                outcomes[best] = _Outcome(hit.label, f"label.{hit.name}")

@@ -1,0 +1,214 @@
+"""Layout rules: what the reads around a read on one frame say about it.
+
+Each read is classified on its own text first (`pixelsvc.phi.classify`); these rules then look
+at its neighbours on the frame, in this order:
+
+1. rows: the value right of a bare label (`Name:` `Long`) takes the label; a bare `hh:mm`
+   beside a date is a time;
+2. overlaps: a read covering the same text as a PHI read (another rendering of one line,
+   misread) is PHI too;
+3. fragments: a one- or two-glyph read (`M`, `00`, `72)`) right beside a PHI read along its
+   line is a piece of that line the detector cut off, whatever it reads as;
+4. confident safe: an unknown read of the same pixels as a confidently read clinical
+   annotation is that annotation.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pixelsvc.phi import labels
+from pixelsvc.types import Label, TextBox, TextRead
+
+if TYPE_CHECKING:  # config imports the lexicon from this package: no import cycle at run time
+    from pixelsvc.config import PhiConfig
+
+__all__ = ["Outcome", "apply_layout"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The text-only part of a verdict, cached per read text (holds no text itself)."""
+
+    label: Label
+    rule: str
+    pending: labels.LabelHit | None = None
+    """A label with no value on this read (`Name:`): its value may be the next read on the row."""
+    bare_time: bool = False
+    """An `hh:mm` that is a time of day only when a date is beside it."""
+
+
+_ROW_HEIGHTS = 2.0
+"""Largest ratio of two reads' heights for them to be on one text line (a huge junk box around
+a small line is not the same text)."""
+
+_OVERLAP_SHARE = 0.5
+"""Share of the smaller box two reads must have in common to be readings of the same text."""
+
+
+def apply_layout(reads: Sequence[TextRead], outcomes: list[Outcome], config: PhiConfig) -> None:
+    """Update `outcomes` (one per read, in order) from the reads' neighbours, in place."""
+    _pair_rows(reads, outcomes, config.layout_gap)
+    _spread_overlaps(reads, outcomes)
+    _join_fragments(reads, outcomes, config.fragment_aspect, config.fragment_gap)
+    _prefer_confident_safe(reads, outcomes, config.overlap_safe_confidence)
+
+
+def _same_row(a: TextBox, b: TextBox) -> bool:
+    """Similar heights and at least half the smaller height in common vertically."""
+    if a.height <= 0 or b.height <= 0 or max(a.height, b.height) > _ROW_HEIGHTS * min(a.height, b.height):
+        return False
+    return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.height, b.height)
+
+
+def _same_column(a: TextBox, b: TextBox) -> bool:
+    """`_same_row` for vertical lines: similar widths, half the smaller width in common."""
+    if a.width <= 0 or b.width <= 0 or max(a.width, b.width) > _ROW_HEIGHTS * min(a.width, b.width):
+        return False
+    return min(a.x1, b.x1) - max(a.x0, b.x0) >= 0.5 * min(a.width, b.width)
+
+
+def _same_text(a: TextBox, b: TextBox, *, inside: bool = False) -> bool:
+    """On one row and mostly covering each other: two renderings' boxes of one line.
+
+    By default either box may be the one lying mostly inside the other (a fragment of a PHI
+    line is PHI); with `inside`, `a` must lie mostly inside `b` (a safe fragment does not make
+    the line around it safe).
+    """
+    if not _same_row(a, b):
+        return False
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    area = a.area() if inside else min(a.area(), b.area())
+    return width > 0 and width * height >= _OVERLAP_SHARE * area
+
+
+class _Rows:
+    """Read indices sorted by top edge, to visit only the reads that can share a box's row."""
+
+    def __init__(self, reads: Sequence[TextRead], indices: Sequence[int]) -> None:
+        self._items = sorted(indices, key=lambda i: reads[i].box.y0)
+        self._tops = [reads[i].box.y0 for i in self._items]
+
+    def near(self, box: TextBox) -> list[int]:
+        # a read on the row is at most _ROW_HEIGHTS times as tall and overlaps vertically
+        lo = bisect.bisect_left(self._tops, box.y0 - _ROW_HEIGHTS * box.height)
+        hi = bisect.bisect_left(self._tops, box.y1)
+        return self._items[lo:hi]
+
+
+def _pair_rows(reads: Sequence[TextRead], outcomes: list[Outcome], gap: float) -> None:
+    """A bare time beside a date is a time of day; the value right of a bare label takes its label."""
+    dates = [i for i, o in enumerate(outcomes) if o.label is Label.DATE]
+    if dates:
+        rows = _Rows(reads, dates)
+        for i, outcome in enumerate(outcomes):
+            if not outcome.bare_time or outcome.label.is_phi:
+                continue
+            box = reads[i].box
+            for j in rows.near(box):
+                other = reads[j].box
+                height = max(box.height, other.height)
+                if _same_row(box, other) and max(other.x0 - box.x1, box.x0 - other.x1) <= gap * height:
+                    outcomes[i] = Outcome(Label.TIME, "pattern.time")
+                    break
+    pending = [i for i, o in enumerate(outcomes) if o.pending is not None]
+    if not pending:
+        return
+    rows = _Rows(reads, range(len(reads)))
+    for i in pending:
+        box = reads[i].box
+        best, best_gap = None, None
+        for j in rows.near(box):
+            if j == i or outcomes[j].label.is_phi or outcomes[j].pending is not None:
+                continue
+            other = reads[j].box
+            height = max(box.height, other.height)
+            dx = other.x0 - box.x1
+            if not _same_row(box, other) or dx < -0.5 * height or dx > gap * height:
+                continue
+            if best_gap is None or dx < best_gap:
+                best, best_gap = j, dx
+        hit = outcomes[i].pending
+        # the value beside a bare label is PHI whatever it reads as (a surname may be `Long`)
+        if best is not None and hit is not None and labels.label_value_ok(hit.label, reads[best].text or "",
+                                                                         frozenset()):
+            outcomes[best] = Outcome(hit.label, f"label.{hit.name}")
+
+
+def _spread_overlaps(reads: Sequence[TextRead], outcomes: list[Outcome]) -> None:
+    """A read that mostly covers the same text as a PHI read is PHI too, whatever it says:
+    the renderings of one line give overlapping boxes, and one of them may be misread."""
+    phi = [i for i, o in enumerate(outcomes) if o.label.is_phi]
+    if not phi:
+        return
+    rows = _Rows(reads, phi)
+    for i, outcome in enumerate(outcomes):
+        if outcome.label.is_phi:
+            continue
+        box = reads[i].box
+        for j in rows.near(box):
+            if outcomes[j].rule != "layout.overlap" and _same_text(box, reads[j].box):
+                outcomes[i] = Outcome(outcomes[j].label, "layout.overlap")
+                break
+
+
+def _is_fragment(box: TextBox, aspect: float) -> bool:
+    """No longer than `aspect` times its thickness: one or two glyphs."""
+    return min(box.width, box.height) > 0 and max(box.width, box.height) <= aspect * min(box.width, box.height)
+
+
+def _continues(piece: TextBox, line: TextBox, gap: float) -> bool:
+    """`piece` lies along `line` (horizontal or vertical), at most `gap` line thicknesses from it."""
+    if line.width >= line.height and _same_row(piece, line):
+        return max(line.x0 - piece.x1, piece.x0 - line.x1) <= gap * max(piece.height, line.height)
+    if line.height > 2 * line.width and _same_column(piece, line):
+        return max(line.y0 - piece.y1, piece.y0 - line.y1) <= gap * max(piece.width, line.width)
+    return False
+
+
+def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: float, gap: float) -> None:
+    """A one- or two-glyph read right beside a PHI read along its line is part of that line.
+
+    The detector cuts the end off a line now and then (`MERCY UNIVERSITY HOSPITA` + `L`, `Age`
+    + `0 M`); read alone, the piece may be an allowlisted word (`M`, `L`) or digits that say
+    nothing, and it would stay. On the dev benchmark such pieces were a third of the PHI boxes
+    left partly unmasked under a PHI read; lone clinical marks sit apart from PHI lines.
+    """
+    if aspect <= 0:
+        return
+    phi = [i for i, o in enumerate(outcomes) if o.label.is_phi]
+    if not phi:
+        return
+    joined: list[tuple[int, Outcome]] = []
+    for i, outcome in enumerate(outcomes):
+        box = reads[i].box
+        if outcome.label.is_phi or outcome.rule == "empty" or not _is_fragment(box, aspect):
+            continue
+        for j in phi:
+            if _continues(box, reads[j].box, gap):
+                joined.append((i, Outcome(outcomes[j].label, "layout.fragment")))
+                break
+    for i, outcome in joined:  # pieces are joined to PHI lines, never to other pieces
+        outcomes[i] = outcome
+
+
+def _prefer_confident_safe(reads: Sequence[TextRead], outcomes: list[Outcome], least: float) -> None:
+    """An unknown reading of the same pixels as a confidently read clinical annotation (`EAI`
+    over `HEAD` in another rendering) is that annotation. PHI overlaps were spread first, so a
+    safe read left here shares its pixels with no PHI read."""
+    safe = [i for i, o in enumerate(outcomes) if o.label is Label.SAFE and reads[i].confidence >= least]
+    if not safe:
+        return
+    rows = _Rows(reads, safe)
+    for i, outcome in enumerate(outcomes):
+        if outcome.label is not Label.UNKNOWN or outcome.rule == "empty":
+            continue
+        box, confidence = reads[i].box, reads[i].confidence
+        for j in rows.near(box):
+            if reads[j].confidence >= confidence and _same_text(box, reads[j].box, inside=True):
+                outcomes[i] = Outcome(Label.SAFE, "layout.overlap")
+                break

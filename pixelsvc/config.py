@@ -147,6 +147,9 @@ class DetConfig:
     """Largest scale of the fine pass (a 256 px frame is detected at 1024 px, not 1472)."""
     tile_overlap: int = 64
     """Overlap in source pixels between tiles when a frame is too large to detect at once."""
+    drop_rulers: bool = True
+    """Drop boxes whose ink is a scale bar (a thin rule with ticks, `pixelsvc.ink.is_ruler`): the
+    detector takes rulers for text, they read as garbage, and garbage is masked as unreadable."""
     extend_lines: bool = True
     """Grow each box along its line over ink that continues past its ends, up to the next box
     on the line: a DB box can stop a character short of a faint or partly hidden line end, and

@@ -14,7 +14,8 @@ left and right as from its top and bottom (the DB unclip grows every side alike)
 tissue beside faint text cannot pull the rectangle off the line.
 
 The detector uses the same segmentation the other way (`extend_along_line`): a box that stops
-a character short of its line's end grows over the ink that continues the line.
+a character short of its line's end grows over the ink that continues the line; and to tell a
+scale bar it took for text from text (`is_ruler`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 
 from pixelsvc.types import TextBox
 
-__all__ = ["extend_along_line", "ink_rectangles"]
+__all__ = ["extend_along_line", "ink_rectangles", "is_ruler"]
 
 _RING = 2
 """Pixels along the box edge that sample the background (outside the glyphs after the unclip)."""
@@ -44,8 +45,9 @@ _CLEAR_RATIO = 1.5
 """The strongest response must exceed the threshold this many times, or the ink is not clear."""
 _MIN_INK_SHARE, _MAX_INK_SHARE = 0.01, 0.6
 """Plausible share of ink pixels in a text box; outside it the segmentation is not trusted."""
-_MAX_REACH = 1.0
-"""`extend_along_line` looks at most this many ink heights past each end of a box ..."""
+_MAX_REACH = 6.0
+"""`extend_along_line` looks at most this many ink heights past each end of a box (faint small
+lines come back cut short by several glyphs: 1.0 left 68 partly masked PHI boxes on devB) ..."""
 _WORD_GAP = 0.4
 """... and bridges blank runs up to this many ink heights (a space between words)."""
 _MIN_LINE_ASPECT = 1.5
@@ -53,6 +55,18 @@ _MIN_LINE_ASPECT = 1.5
 _SIDE_SLACK = 1.5
 """The ink rectangle is cut from the box's left and right by at most this many times its
 deepest cut from the top or bottom (plus `_RING`)."""
+
+
+_RULE_SPAN = 0.95
+"""`is_ruler`: the rule inks this share of the columns along the piece at least ..."""
+_RULE_THICKNESS = 0.4
+"""... its thickness (ink per column, the median) is at most this share of the piece's height
+(a blob of fused small glyphs is thicker) ..."""
+_TICK_WIDTH = 2.0
+"""... ticks (columns inked over twice the rule's thickness) are at most this many rule
+thicknesses wide (+1 px, 3 px at least) ..."""
+_TICK_GAP = 1.5
+"""... and at least this many tick widths apart (4 px at least: fused `nnn` stems are closer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +83,8 @@ class _Ink:
     side: int  # structuring element size
 
 
-def _segment(pixels: np.ndarray, box: TextBox) -> _Ink | None:
+def _segment(pixels: np.ndarray, box: TextBox,
+             polarities: tuple[int, ...] = (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT)) -> _Ink | None:
     """The ink inside `box`, or None when it cannot be told from the background with confidence.
 
     Ink is what a morphological top-hat (bright text) or black-hat (dark text) keeps: strokes
@@ -87,7 +102,7 @@ def _segment(pixels: np.ndarray, box: TextBox) -> _Ink | None:
         return None
     side = max(5, round(_STROKE_KERNEL * min(x1 - x0, y1 - y0)) | 1)
     best = None
-    for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT):
+    for op in polarities:
         response = _response(grey, op, side)
         rim = np.concatenate([response[:_RING].ravel(), response[-_RING:].ravel(),
                               response[:, :_RING].ravel(), response[:, -_RING:].ravel()])
@@ -142,10 +157,11 @@ def ink_rectangles(pixels: np.ndarray, box: TextBox) -> list[TextBox]:
 def extend_along_line(pixels: np.ndarray, box: TextBox, barriers: Sequence[TextBox] = ()) -> TextBox:
     """`box` grown along its line over ink that continues past its ends.
 
-    A detector box can stop a character short of a line's end (a faint last digit, a first
-    letter over brighter tissue). Past each end, ink of the line's own polarity and strength,
-    in the middle band of the line, is followed across gaps up to `_WORD_GAP` ink heights
-    (a space between words), at most `_MAX_REACH` ink heights per end. It never grows into a
+    A detector box can stop a character or several short of a line's end (a faint last digit,
+    a first letter over brighter tissue, the faint tail of a small line). Past each end, ink
+    of the line's own polarity and strength, in the middle band of the line, is followed
+    across gaps up to `_WORD_GAP` ink heights (a space between words), at most `_MAX_REACH`
+    ink heights per end. It never grows into a
     `barriers` box on the same line (the detector passes the frame's other boxes: a laterality
     marker beside a name is read on its own). Vertical lines (much taller than wide) grow up and down.
     Where the line's ink is not clear, or the box is about square, it is returned as it is.
@@ -226,3 +242,50 @@ def _continue(profile: np.ndarray, begin: int, end: int, inside: np.ndarray, gap
         if profile[pos] and pos >= end:
             stop = pos + 1
     return min(start, begin), max(stop, end)
+
+
+def is_ruler(pixels: np.ndarray, box: TextBox) -> bool:
+    """Whether the ink in `box` is a scale bar (a straight rule with two or more thin ticks), not text.
+
+    The detector takes rulers for text lines, and the recogniser reads them as garbage
+    (`EEEL` at 0.6), which the default policy masks as unreadable text. A ruler is told by its
+    pixels, never by the read: all the ink (97 %) is one connected piece; the rule runs the
+    piece's whole length, thin against its height; what rises above it are ticks, thin and
+    well apart. Text is never that: its glyphs are separate pieces, an underline leaves the
+    letters apart, and small glyphs fused into one blob are thick or close-set. Both
+    polarities are tried (the gaps between thick ticks look like dark ink), vertical boxes
+    turned. When the ink is not clear, it is not a ruler.
+    """
+    vertical = box.height >= 2 * max(1, box.width)
+    for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT):
+        found = _segment(pixels, box, (op,))
+        if found is not None and _ruler_shape(found.map.T if vertical else found.map):
+            return True
+    return False
+
+
+def _ruler_shape(ink: np.ndarray) -> bool:
+    """`is_ruler` on an ink map whose rule, if any, runs along the rows."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if count < 2:
+        return False
+    main = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if stats[main, cv2.CC_STAT_AREA] < 0.97 * int(ink.sum()):
+        return False
+    x, y, width, height = (int(v) for v in stats[main, :4])
+    if width < 3 * height:
+        return False  # a ruler is long
+    per_column = (labels[y:y + height, x:x + width] == main).sum(axis=0)
+    if (per_column > 0).mean() < _RULE_SPAN:
+        return False
+    thickness = max(1, int(np.median(per_column)))
+    if thickness > _RULE_THICKNESS * height:
+        return False
+    ticks = per_column > 2 * thickness
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], ticks.astype(np.int8), [0]))))
+    starts, stops = edges[::2], edges[1::2]
+    if len(starts) < 2:
+        return False
+    widths, gaps = stops - starts, starts[1:] - stops[:-1]
+    widest = int(widths.max())
+    return widest <= max(3, _TICK_WIDTH * thickness + 1) and int(gaps.min()) >= max(4, _TICK_GAP * widest)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
-from pixelsvc.ink import extend_along_line, ink_rectangles
+from pixelsvc.ink import extend_along_line, ink_rectangles, is_ruler
 from pixelsvc.types import TextBox
 
 
@@ -69,6 +70,18 @@ def test_a_box_that_stops_short_of_the_last_word_grows_over_it() -> None:
     assert _covers(ink_rectangles(frame, grown), ink)
 
 
+def test_a_box_that_stops_glyphs_short_of_a_faint_line_end_grows_over_them() -> None:
+    """Faint small lines come back cut short by several glyphs (`ACC89304` of `ACC893044029`)."""
+    rng = np.random.default_rng(5)
+    background = rng.normal(900, 15, (60, 500)).clip(0, 4095).astype(np.uint16)
+    frame = background.copy()
+    _text(frame, "ACC893044029", (10, 35), 0.5, 1300, 1)
+    ink = _ink_box(frame, background)
+    short = TextBox(ink[0] - 3, ink[1] - 3, ink[0] + (ink[2] - ink[0]) // 2, ink[3] + 3, 0.8)  # half the line
+    grown = extend_along_line(frame, short)
+    assert grown.x1 >= ink[2] - 3 and grown.x0 == short.x0  # up to the faint anti-aliased edge
+
+
 def test_extension_stops_at_a_wide_gap_and_ignores_neighbouring_lines() -> None:
     frame = np.zeros((120, 700), np.uint16)
     _text(frame, "DOE", (20, 40), 1.0, 3000, 2)
@@ -100,3 +113,46 @@ def test_extension_stops_before_kept_text_on_the_same_line() -> None:
     assert extend_along_line(frame, box).x1 > marker.x0  # without the barrier it runs on over the marker
     grown = extend_along_line(frame, box, [marker])
     assert name[2] <= grown.x1 <= marker.x0
+
+
+def _ruler(frame: np.ndarray, x: int, y: int, length: int, thick: int, tick: int, step: int, value: int,
+           slope: float = 0.0) -> None:
+    """A scale bar: a rule `thick` px high from (x, y) with `tick` px ticks every `step` px."""
+    for k in range(length):
+        row = y + round(slope * k)
+        frame[row - thick + 1:row + 1, x + k] = value
+        if k % step < thick:
+            frame[row - tick:row + 1, x + k] = value
+
+
+def _around(frame: np.ndarray, background: np.ndarray, margin: int) -> TextBox:
+    x0, y0, x1, y1 = _ink_box(frame, background)
+    return TextBox(x0 - margin, y0 - margin, x1 + margin, y1 + margin, 0.8)
+
+
+@pytest.mark.parametrize(("thick", "tick", "step", "slope"), [(1, 4, 6, 0.0), (2, 8, 12, 0.0), (7, 28, 20, 0.0),
+                                                               (1, 4, 8, 0.03), (2, 6, 10, -0.05)])
+def test_a_scale_bar_is_a_ruler(thick: int, tick: int, step: int, slope: float) -> None:
+    rng = np.random.default_rng(thick)
+    background = rng.normal(900, 20, (120, 300)).clip(0, 4095).astype(np.uint16)
+    frame = background.copy()
+    _ruler(frame, 40, 70, min(200, 60 + 20 * thick), thick, tick, step, 4000, slope)
+    assert is_ruler(frame, _around(frame, background, 5))
+    vertical = np.ascontiguousarray(frame.T)
+    box = _around(frame, background, 5)
+    assert is_ruler(vertical, TextBox(box.y0, box.x0, box.y1, box.x1, 0.8))  # a ruler along the frame's edge
+
+
+@pytest.mark.parametrize("text", ["DOE JOHN", "ID 4471-2093", "mmnnmmnn", "1111111111", "HILL IIII"])
+def test_text_is_not_a_ruler(text: str) -> None:
+    rng = np.random.default_rng(7)
+    background = rng.normal(900, 20, (120, 500)).clip(0, 4095).astype(np.uint16)
+    for scale, thickness in [(0.3, 1), (0.5, 1), (1.0, 2)]:
+        frame = background.copy()
+        _text(frame, text, (30, 70), scale, 4000, thickness)
+        assert not is_ruler(frame, _around(frame, background, 4)), (text, scale)
+        frame[72:74, 28:30 + int(400 * scale)] = 4000  # underlined
+        assert not is_ruler(frame, _around(frame, background, 4)), (text, scale, "underlined")
+    blob = background.copy()
+    blob[60:66, 30:130] = 4000  # small glyphs fused into one bar
+    assert not is_ruler(blob, _around(blob, background, 4))

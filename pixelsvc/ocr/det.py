@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from pixelsvc.config import DetConfig
-from pixelsvc.ink import extend_along_line
+from pixelsvc.ink import extend_along_line, is_ruler
 from pixelsvc.ocr.fine import fine_windows
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import Detection, RenderedFrame, TextBox
@@ -216,7 +216,8 @@ class TextDetector:
 
         All views of all frames go through the network together (batched by shape). A line
         seen on several views becomes one box, the union of the overlapping ones, read on the
-        view whose box scored best.
+        view whose box scored best. Scale bars are dropped (`drop_rulers`), then each box is
+        grown along its line (`extend_lines`).
         """
         flat = [view for views in views_per_frame for view in views]
         frames, start = [], 0
@@ -232,6 +233,9 @@ class TextDetector:
             for merged in merge_boxes([box for box, _ in candidates]):
                 best = max(candidates, key=lambda c, m=merged: (box_iou(c[0], m), c[0].score))
                 detections.append(Detection(merged, best[1]))
+            if self.config.drop_rulers:
+                # any view: the one a box scored best on may show the thin rule too faintly
+                detections = [d for d in detections if not any(is_ruler(v.image, d.box) for v in views)]
             if self.config.extend_lines:
                 detections = _extend_lines(views, detections)
             out.append(detections)

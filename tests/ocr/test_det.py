@@ -179,6 +179,26 @@ def test_the_fine_pass_looks_inside_a_thick_first_pass_box(engine):
     assert lines_found(_detector(engine, fine_factor=2.0, fine_cover_line=100_000)) == 0  # the blob hid them
 
 
+def test_a_scale_bar_gets_no_box_and_the_text_beside_it_does(engine):
+    """A ruler reads as garbage (`EEEL`) and was masked as unreadable text; it is no text."""
+    rng = np.random.default_rng(11)
+    pixels = rng.normal(300, 20, (384, 512)).clip(0, 4095).astype(np.uint16)
+    pixels[60:62, 40:140] = 3800  # the rule
+    for x in range(40, 141, 20):
+        pixels[48:62, x:x + 2] = 3800  # its ticks
+    text = np.zeros(pixels.shape, np.uint8)
+    cv2.putText(text, "ID 4471-2093", (40, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 255, 1, cv2.LINE_AA)
+    pixels[text > 128] = 3800
+    views = engine.renderer.render(Frame(("ruler", 0), pixels, "MONOCHROME2", 12))
+    boxes = [d.box for d in engine.detector.detect_frames([views])[0]]
+    bar = np.zeros(pixels.shape, bool)
+    bar[48:62, 40:142] = True
+    assert _covered(boxes, text > 128) >= 0.98
+    assert _covered(boxes, bar, margin=0) == 0.0
+    kept = [d.box for d in _detector(engine, drop_rulers=False).detect_frames([views])[0]]
+    assert _covered(kept, bar, margin=0) > 0.5  # the detector does take it for text
+
+
 def test_blank_frame_has_no_boxes(engine):
     frame = Frame(("blank", 0), np.zeros((128, 128), np.uint16), "MONOCHROME2", 12)
     assert engine.detector.detect(engine.renderer.render(frame)) == [[]]

@@ -244,8 +244,9 @@ def _continue(profile: np.ndarray, begin: int, end: int, inside: np.ndarray, gap
     return min(start, begin), max(stop, end)
 
 
-def is_ruler(pixels: np.ndarray, box: TextBox) -> bool:
-    """Whether the ink in `box` is a scale bar (a straight rule with two or more thin ticks), not text.
+def is_ruler(pixels: np.ndarray, box: TextBox) -> bool | None:
+    """Whether the ink in `box` is a scale bar (a straight rule with two or more thin ticks), not
+    text; None when neither polarity shows clear ink (another rendering may).
 
     The detector takes rulers for text lines, and the recogniser reads them as garbage
     (`EEEL` at 0.6), which the default policy masks as unreadable text. A ruler is told by its
@@ -254,14 +255,17 @@ def is_ruler(pixels: np.ndarray, box: TextBox) -> bool:
     well apart. Text is never that: its glyphs are separate pieces, an underline leaves the
     letters apart, and small glyphs fused into one blob are thick or close-set. Both
     polarities are tried (the gaps between thick ticks look like dark ink), vertical boxes
-    turned. When the ink is not clear, it is not a ruler.
+    turned.
     """
     vertical = box.height >= 2 * max(1, box.width)
+    verdict = None
     for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT):
         found = _segment(pixels, box, (op,))
-        if found is not None and _ruler_shape(found.map.T if vertical else found.map):
-            return True
-    return False
+        if found is not None:
+            if _ruler_shape(found.map.T if vertical else found.map):
+                return True
+            verdict = False
+    return verdict
 
 
 def _ruler_shape(ink: np.ndarray) -> bool:

@@ -137,10 +137,10 @@ def test_a_scale_bar_is_a_ruler(thick: int, tick: int, step: int, slope: float) 
     background = rng.normal(900, 20, (120, 300)).clip(0, 4095).astype(np.uint16)
     frame = background.copy()
     _ruler(frame, 40, 70, min(200, 60 + 20 * thick), thick, tick, step, 4000, slope)
-    assert is_ruler(frame, _around(frame, background, 5))
+    assert is_ruler(frame, _around(frame, background, 5)) is True
     vertical = np.ascontiguousarray(frame.T)
     box = _around(frame, background, 5)
-    assert is_ruler(vertical, TextBox(box.y0, box.x0, box.y1, box.x1, 0.8))  # a ruler along the frame's edge
+    assert is_ruler(vertical, TextBox(box.y0, box.x0, box.y1, box.x1, 0.8)) is True  # along the frame edge
 
 
 @pytest.mark.parametrize("text", ["DOE JOHN", "ID 4471-2093", "mmnnmmnn", "1111111111", "HILL IIII"])
@@ -150,9 +150,10 @@ def test_text_is_not_a_ruler(text: str) -> None:
     for scale, thickness in [(0.3, 1), (0.5, 1), (1.0, 2)]:
         frame = background.copy()
         _text(frame, text, (30, 70), scale, 4000, thickness)
-        assert not is_ruler(frame, _around(frame, background, 4)), (text, scale)
+        assert is_ruler(frame, _around(frame, background, 4)) is False, (text, scale)
         frame[72:74, 28:30 + int(400 * scale)] = 4000  # underlined
-        assert not is_ruler(frame, _around(frame, background, 4)), (text, scale, "underlined")
+        assert is_ruler(frame, _around(frame, background, 4)) is False, (text, scale, "underlined")
     blob = background.copy()
     blob[60:66, 30:130] = 4000  # small glyphs fused into one bar
-    assert not is_ruler(blob, _around(blob, background, 4))
+    assert is_ruler(blob, _around(blob, background, 4)) is False
+    assert is_ruler(background, TextBox(30, 30, 130, 60, 0.8)) is None  # no clear ink: not known

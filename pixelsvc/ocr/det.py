@@ -234,8 +234,7 @@ class TextDetector:
                 best = max(candidates, key=lambda c, m=merged: (box_iou(c[0], m), c[0].score))
                 detections.append(Detection(merged, best[1]))
             if self.config.drop_rulers:
-                # any view: the one a box scored best on may show the thin rule too faintly
-                detections = [d for d in detections if not any(is_ruler(v.image, d.box) for v in views)]
+                detections = [d for d in detections if not _is_ruler(views, d)]
             if self.config.extend_lines:
                 detections = _extend_lines(views, detections)
             out.append(detections)
@@ -379,6 +378,16 @@ class TextDetector:
                 score,
             ))
         return out
+
+
+def _is_ruler(views: Sequence[RenderedFrame], detection: Detection) -> bool:
+    """Whether a box is a scale bar (`pixelsvc.ink.is_ruler`) on the first view, the one it is
+    read on first, whose ink in it is clear (a thin rule may be too faint on that one)."""
+    for index in [detection.view] + [i for i in range(len(views)) if i != detection.view]:
+        verdict = is_ruler(views[index].image, detection.box)
+        if verdict is not None:
+            return verdict
+    return False
 
 
 def _extend_lines(views: Sequence[RenderedFrame], detections: list[Detection]) -> list[Detection]:

@@ -64,11 +64,9 @@ def _same_row(a: TextBox, b: TextBox) -> bool:
     return min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.5 * min(a.height, b.height)
 
 
-def _same_column(a: TextBox, b: TextBox) -> bool:
-    """`_same_row` for vertical lines: similar widths, half the smaller width in common."""
-    if a.width <= 0 or b.width <= 0 or max(a.width, b.width) > _ROW_HEIGHTS * min(a.width, b.width):
-        return False
-    return min(a.x1, b.x1) - max(a.x0, b.x0) >= 0.5 * min(a.width, b.width)
+def _turned(box: TextBox) -> TextBox:
+    """`box` with its axes swapped: a vertical line becomes a level one (for `_same_row`)."""
+    return TextBox(box.y0, box.x0, box.y1, box.x1, box.score)
 
 
 def _same_text(a: TextBox, b: TextBox, *, inside: bool = False) -> bool:
@@ -163,11 +161,12 @@ def _is_fragment(box: TextBox, aspect: float) -> bool:
 
 def _continues(piece: TextBox, line: TextBox, gap: float) -> bool:
     """`piece` lies along `line` (horizontal or vertical), at most `gap` line thicknesses from it."""
-    if line.width >= line.height and _same_row(piece, line):
-        return max(line.x0 - piece.x1, piece.x0 - line.x1) <= gap * max(piece.height, line.height)
-    if line.height > 2 * line.width and _same_column(piece, line):
-        return max(line.y0 - piece.y1, piece.y0 - line.y1) <= gap * max(piece.width, line.width)
-    return False
+    if line.height > 2 * line.width:
+        piece, line = _turned(piece), _turned(line)
+    elif line.width < line.height:
+        return False  # about square: which way is the line?
+    gap_along = max(line.x0 - piece.x1, piece.x0 - line.x1)
+    return _same_row(piece, line) and gap_along <= gap * max(piece.height, line.height)
 
 
 def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: float, gap: float) -> None:

@@ -150,6 +150,10 @@ class DetConfig:
     drop_rulers: bool = True
     """Drop boxes whose ink is a scale bar (a thin rule with ticks, `pixelsvc.ink.is_ruler`): the
     detector takes rulers for text, they read as garbage, and garbage is masked as unreadable."""
+    join_turned: bool = True
+    """Add one box over each line printed at 90 degrees that the detector cut into word or glyph
+    pieces, so the line is read as a whole (`pixelsvc.ocr.boxes.join_turned_pieces`): alone, the
+    pieces of `18 DEC 2015` read `2015`, `DEC`, `8`, `1`, and a bare number is kept."""
     extend_lines: bool = True
     """Grow each box along its line over ink that continues past its ends, up to the next box
     on the line: a DB box can stop a character short of a faint or partly hidden line end, and

@@ -10,8 +10,9 @@ the larger mask.
 
 A rectangle is the ink's bounding box, never its outline: a mask shaped like the glyphs
 would still show the text. The cut is bounded: a box loses at most about as much from its
-left and right as from its top and bottom (the DB unclip grows every side alike), so brighter
-tissue beside faint text cannot pull the rectangle off the line.
+line's ends (left and right; top and bottom for a line at 90 degrees) as from its sides (the
+DB unclip grows every side alike), so brighter tissue beside faint text cannot pull the
+rectangle off the line.
 
 The detector uses the same segmentation the other way (`extend_along_line`): a box that stops
 a character short of its line's end grows over the ink that continues the line; and to tell a
@@ -146,11 +147,18 @@ def ink_rectangles(pixels: np.ndarray, box: TextBox) -> list[TextBox]:
         return [box]
     ys, xs = np.flatnonzero(found.map.any(axis=1)), np.flatnonzero(found.map.any(axis=0))
     top, bottom = int(ys[0]), int(ys[-1]) + 1
+    left, right = int(xs[0]), int(xs[-1]) + 1
+    rows, cols = found.y1 - found.y0, found.x1 - found.x0
     # the DB unclip grows a line's box by about the same distance on every side: a cut from the
-    # left or right much deeper than from the top or bottom means the "ink" is something beside
-    # the text (texture, a brighter region) and part of the line would be left unmasked
-    cut = int(_SIDE_SLACK * max(top, found.y1 - found.y0 - bottom)) + _RING
-    left, right = min(int(xs[0]), cut), max(int(xs[-1]) + 1, found.x1 - found.x0 - cut)
+    # line's ends much deeper than from its sides means the "ink" is something beside the text
+    # (texture, a brighter region) or its faint end was not segmented, and part of the line
+    # would be left unmasked. A line printed at 90 degrees has its ends at the top and bottom.
+    if box.height >= 2 * max(1, box.width):
+        cut = int(_SIDE_SLACK * max(left, cols - right)) + _RING
+        top, bottom = min(top, cut), max(bottom, rows - cut)
+    else:
+        cut = int(_SIDE_SLACK * max(top, rows - bottom)) + _RING
+        left, right = min(left, cut), max(right, cols - cut)
     return [TextBox(found.x0 + left, found.y0 + top, found.x0 + right, found.y0 + bottom, box.score)]
 
 

@@ -53,6 +53,23 @@ def test_faint_text_beside_bright_texture_keeps_the_whole_line() -> None:
     assert rects[0].x0 <= ink[0] and _covers(rects, (ink[0], ink[1], 358, ink[3]))
 
 
+def test_a_turned_line_keeps_its_faint_end() -> None:
+    """The same faint line printed at 90 degrees: its ends are at the top and bottom, and the
+    bright tissue over its last letters must not cut the rectangle short along the line."""
+    rng = np.random.default_rng(3)
+    level = np.zeros((120, 700), np.uint16)
+    level[:, 345:] = rng.integers(15000, 28000, size=(120, 355), dtype=np.uint16)
+    level[0, 0] = 65535
+    background = level.copy()
+    _text(level, "ZIELINSKI BRUNO", (20, 75), 1.4, 3000, 3)
+    ink = _ink_box(level[:, :345], background[:, :345])
+    frame = np.ascontiguousarray(np.rot90(level, -1))  # turned clockwise: the line runs top to bottom
+    rows = level.shape[0]
+    turned = TextBox(rows - (ink[3] + 2), ink[0] - 5, rows - (ink[1] - 3), 363, 0.8)
+    rects = ink_rectangles(frame, turned)
+    assert rects[0].y0 <= ink[0] and _covers(rects, (rows - ink[3], ink[0], rows - ink[1], 358))
+
+
 def test_uncertain_ink_returns_the_box() -> None:
     rng = np.random.default_rng(4)
     frame = rng.integers(0, 4000, size=(60, 200), dtype=np.uint16)  # noise everywhere: no clear ink

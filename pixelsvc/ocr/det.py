@@ -17,9 +17,11 @@ A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
   `box_thresh`, grow each region back by the DB unclip distance and map it to integer
   source-frame pixels (floor the minima, ceil the maxima). A region holding several lines
   of a dense block is cut at the valleys of its row profile, one box per line. Boxes found
-  on several views or tiles are merged here, and nowhere else (`detect_frames`); a fine-pass
-  box is kept only where the first pass found nothing on any view of the frame; a merged
-  box that stops short of its line's last character grows over it (`pixelsvc.ink`).
+  on several views or tiles are merged here, and nowhere else (`detect_frames`, with the box
+  rules of `pixelsvc.ocr.boxes`); a fine-pass box is kept only where the first pass found
+  nothing on any view of the frame; a line printed at 90 degrees that came back in word
+  pieces also gets one box over the whole line; a merged box that stops short of its line's
+  last character grows over it (`pixelsvc.ink`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import torch
 
 from pixelsvc.config import DetConfig
 from pixelsvc.ink import extend_along_line, is_ruler
+from pixelsvc.ocr.boxes import box_iou, join_turned_pieces, merge_boxes
 from pixelsvc.ocr.fine import fine_windows
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import Detection, RenderedFrame, TextBox
@@ -216,8 +219,9 @@ class TextDetector:
 
         All views of all frames go through the network together (batched by shape). A line
         seen on several views becomes one box, the union of the overlapping ones, read on the
-        view whose box scored best. Scale bars are dropped (`drop_rulers`), then each box is
-        grown along its line (`extend_lines`).
+        view whose box scored best. Scale bars are dropped (`drop_rulers`), the pieces of a
+        turned line get a box over the whole line (`join_turned`), then each box is grown along
+        its line (`extend_lines`).
         """
         flat = [view for views in views_per_frame for view in views]
         frames, start = [], 0
@@ -235,6 +239,8 @@ class TextDetector:
                 detections.append(Detection(merged, best[1]))
             if self.config.drop_rulers:
                 detections = [d for d in detections if not _is_ruler(views, d)]
+            if self.config.join_turned:
+                detections = join_turned_pieces(detections)
             if self.config.extend_lines:
                 detections = _extend_lines(views, detections)
             out.append(detections)
@@ -435,33 +441,3 @@ def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
     count = math.ceil((length - overlap) / (tile - overlap))
     step = (length - tile) / (count - 1)
     return [round(i * step) for i in range(count)]
-
-
-def merge_boxes(boxes: list[TextBox], min_iou: float = 0.5) -> list[TextBox]:
-    """Merge boxes that cover the same text (found on several views or tiles).
-
-    Two boxes are merged when their intersection over union reaches `min_iou`; the merged
-    box is their union, so nothing a view found is lost. A small box inside a large one is
-    kept apart: the large one may be a spurious region, and reading the two together would
-    garble the small line.
-    """
-    merged: list[TextBox] = []
-    for box in sorted(boxes, key=lambda b: -b.score):
-        for i, kept in enumerate(merged):
-            if box_iou(box, kept) >= min_iou:
-                merged[i] = TextBox(min(box.x0, kept.x0), min(box.y0, kept.y0), max(box.x1, kept.x1),
-                                    max(box.y1, kept.y1), max(box.score, kept.score))
-                break
-        else:
-            merged.append(box)
-    return sorted(merged, key=lambda b: (b.y0, b.x0))
-
-
-def box_iou(a: TextBox, b: TextBox) -> float:
-    """Intersection over union of two boxes."""
-    ix = min(a.x1, b.x1) - max(a.x0, b.x0)
-    iy = min(a.y1, b.y1) - max(a.y0, b.y0)
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    inter = ix * iy
-    return inter / (a.area() + b.area() - inter)

@@ -121,6 +121,11 @@ def _segment(pixels: np.ndarray, box: TextBox,
     return _Ink(x0, y0, x1, y1, ink, op, threshold, side)
 
 
+def _is_vertical(box: TextBox) -> bool:
+    """Whether a box is a line printed at 90 degrees (twice as tall as wide): its ends are its top and bottom."""
+    return box.height >= 2 * max(1, box.width)
+
+
 def _grey(region: np.ndarray) -> np.ndarray:
     region = region.astype(np.float32)
     return region.max(axis=2) if region.ndim == 3 else region
@@ -153,7 +158,7 @@ def ink_rectangles(pixels: np.ndarray, box: TextBox) -> list[TextBox]:
     # line's ends much deeper than from its sides means the "ink" is something beside the text
     # (texture, a brighter region) or its faint end was not segmented, and part of the line
     # would be left unmasked. A line printed at 90 degrees has its ends at the top and bottom.
-    if box.height >= 2 * max(1, box.width):
+    if _is_vertical(box):
         cut = int(_SIDE_SLACK * max(left, cols - right)) + _RING
         top, bottom = min(top, cut), max(bottom, rows - cut)
     else:
@@ -174,7 +179,7 @@ def extend_along_line(pixels: np.ndarray, box: TextBox, barriers: Sequence[TextB
     marker beside a name is read on its own). Vertical lines (much taller than wide) grow up and down.
     Where the line's ink is not clear, or the box is about square, it is returned as it is.
     """
-    vertical = box.height >= 2 * max(1, box.width)
+    vertical = _is_vertical(box)
     if not vertical and box.width < _MIN_LINE_ASPECT * box.height:
         return box  # about square: a glyph or two, or a turned word; which way is the line?
     found = _segment(pixels, box)
@@ -265,7 +270,7 @@ def is_ruler(pixels: np.ndarray, box: TextBox) -> bool | None:
     polarities are tried (the gaps between thick ticks look like dark ink), vertical boxes
     turned.
     """
-    vertical = box.height >= 2 * max(1, box.width)
+    vertical = _is_vertical(box)
     verdict = None
     for op in (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT):
         found = _segment(pixels, box, (op,))

@@ -65,15 +65,15 @@ def join_turned_pieces(detections: Sequence[Detection]) -> list[Detection]:
     `18 DEC 2015`). Each piece alone reads as a bare number or word that is safe to keep, so the
     date is never seen. Pieces stacked in one column, of about the same width and close along
     it, none of them a level word and one a turned word, are joined into a line box read as a
-    whole; the pieces
-    keep their own boxes and reads (what the line box adds is only ever more to mask).
+    whole; the pieces keep their own boxes and reads (what the line box adds is only ever more
+    to mask).
     """
-    order = sorted(range(len(detections)), key=lambda i: (detections[i].box.y0, detections[i].box.x0))
+    order = sorted((i for i, d in enumerate(detections) if d.box.width <= _LEVEL_PIECE * max(1, d.box.height)),
+                   key=lambda i: (detections[i].box.y0, detections[i].box.x0))  # level words never join
     used: set[int] = set()
     joined: list[Detection] = []
     for first in order:
-        box = detections[first].box
-        if first in used or box.width > _LEVEL_PIECE * max(1, box.height):
+        if first in used:
             continue
         chain = [first]
         while (nxt := _next_piece(detections, chain, order, used)) is not None:
@@ -91,7 +91,8 @@ def join_turned_pieces(detections: Sequence[Detection]) -> list[Detection]:
 
 
 def _next_piece(detections: Sequence[Detection], chain: list[int], order: list[int], used: set[int]) -> int | None:
-    """The nearest box below the chain's last piece that continues its column, or None."""
+    """The nearest box of `order` (no level words) below the chain's last piece that continues
+    its column, or None."""
     last = detections[chain[-1]].box
     bottom = max(detections[i].box.y1 for i in chain)
     best, best_gap = None, None
@@ -102,7 +103,7 @@ def _next_piece(detections: Sequence[Detection], chain: list[int], order: list[i
         if box.y1 <= bottom:
             continue
         narrow, wide = sorted((max(1, box.width), max(1, last.width)))
-        if wide > _PIECE_WIDTHS * narrow or box.width > _LEVEL_PIECE * max(1, box.height):
+        if wide > _PIECE_WIDTHS * narrow:
             continue
         if min(box.x1, last.x1) - max(box.x0, last.x0) < _PIECE_OVERLAP * narrow:
             continue

@@ -12,7 +12,9 @@ A rectangle is the ink's bounding box, never its outline: a mask shaped like the
 would still show the text. The cut is bounded: a box loses at most about as much from its
 line's ends (left and right; top and bottom for a line at 90 degrees) as from its sides (the
 DB unclip grows every side alike), so brighter tissue beside faint text cannot pull the
-rectangle off the line.
+rectangle off the line. In a block of lines the unclip reaches into the next line: the glyph
+edges the box cuts through there are that line's, so they are left out and the margin stops
+halfway to them (`_line_band`).
 
 The detector uses the same segmentation the other way (`extend_along_line`): a box that stops
 a character short of its line's end grows over the ink that continues the line; and to tell a
@@ -53,6 +55,9 @@ _WORD_GAP = 0.4
 """... and bridges blank runs up to this many ink heights (a space between words)."""
 _MIN_LINE_ASPECT = 1.5
 """Only boxes this many times wider than tall (or twice as tall as wide) are grown along a line."""
+_NEIGHBOUR_SHARE = 0.6
+"""A run of ink at a box's top or bottom edge at most this share as tall as the line's own ink
+(and apart from it) is the next line of a block that the box's unclip reached into."""
 _SIDE_SLACK = 1.5
 """The ink rectangle is cut from the box's left and right by at most this many times its
 deepest cut from the top or bottom (plus `_RING`)."""
@@ -84,14 +89,16 @@ class _Ink:
     side: int  # structuring element size
 
 
-def _segment(pixels: np.ndarray, box: TextBox,
-             polarities: tuple[int, ...] = (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT)) -> _Ink | None:
+def _segment(pixels: np.ndarray, box: TextBox, polarities: tuple[int, ...] = (cv2.MORPH_TOPHAT, cv2.MORPH_BLACKHAT),
+             quietest_side: bool = False) -> _Ink | None:
     """The ink inside `box`, or None when it cannot be told from the background with confidence.
 
     Ink is what a morphological top-hat (bright text) or black-hat (dark text) keeps: strokes
     thinner than the structuring element, against whatever smooth background lies under them
     (air, tissue, a console panel, or several at once). The polarity with the stronger response
-    is taken; the box's rim, outside the glyphs after the unclip, gives the noise level.
+    is taken; the box's rim, outside the glyphs after the unclip, gives the noise level. With
+    `quietest_side`, the quietest of the rim's four sides does: in a block of lines a box's top or
+    bottom edge runs through the next line's glyphs, and that ink is no measure of the noise.
     """
     rows, cols = pixels.shape[:2]
     x0, y0, x1, y1 = max(0, box.x0), max(0, box.y0), min(cols, box.x1), min(rows, box.y1)
@@ -105,9 +112,11 @@ def _segment(pixels: np.ndarray, box: TextBox,
     best = None
     for op in polarities:
         response = _response(grey, op, side)
-        rim = np.concatenate([response[:_RING].ravel(), response[-_RING:].ravel(),
-                              response[:, :_RING].ravel(), response[:, -_RING:].ravel()])
-        noise = float(np.percentile(rim, 95))
+        rim = (response[:_RING], response[-_RING:], response[:, :_RING], response[:, -_RING:])
+        if quietest_side:
+            noise = min(float(np.percentile(strip, 95)) for strip in rim)
+        else:
+            noise = float(np.percentile(np.concatenate([strip.ravel() for strip in rim]), 95))
         peak = float(np.percentile(response, 99.5))
         if best is None or peak - noise > best[0]:
             best = (peak - noise, op, response, noise, peak)
@@ -137,34 +146,71 @@ def _response(grey: np.ndarray, op: int, side: int) -> np.ndarray:
     return cv2.morphologyEx(padded, op, kernel)[side:-side, side:-side]
 
 
-def ink_rectangles(pixels: np.ndarray, box: TextBox) -> list[TextBox]:
-    """Rectangles around the ink inside `box` (frame pixels), or `[box]` when the ink is uncertain.
+def ink_rectangles(pixels: np.ndarray, box: TextBox, margin: int = 0) -> list[TextBox]:
+    """Rectangles around the ink inside `box` (frame pixels), grown by `margin`; `[box]` grown by
+    `margin` when the ink is uncertain.
+
+    A box's unclip can reach into the next line of a block (the box edge then cuts through that
+    line's glyphs). That clipped edge is not this line's ink: it is left out, and the margin
+    grows at most halfway across the blank rows towards it, so a mask never eats into the line
+    beside it (that line has its own box and verdict: kept if it is a clinical annotation).
 
     Args:
         pixels: the frame in its native dtype, (rows, cols) or (rows, cols, 3).
         box: a detected text box in frame pixels.
+        margin: pixels to grow the rectangle by on every side (anti-aliased edges).
 
     Returns:
-        The bounding box of the ink found (see `_segment`), within `box`; `[box]` as the fallback.
+        The bounding box of the line's ink (see `_segment`), within `box`, grown by `margin`
+        (the caller clips to the frame).
     """
-    found = _segment(pixels, box)
+    found = _segment(pixels, box, quietest_side=True)
     if found is None:
-        return [box]
-    ys, xs = np.flatnonzero(found.map.any(axis=1)), np.flatnonzero(found.map.any(axis=0))
-    top, bottom = int(ys[0]), int(ys[-1]) + 1
-    left, right = int(xs[0]), int(xs[-1]) + 1
-    rows, cols = found.y1 - found.y0, found.x1 - found.x0
+        return [TextBox(box.x0 - margin, box.y0 - margin, box.x1 + margin, box.y1 + margin, box.score)]
+    vertical = _is_vertical(box)
+    own = found.map.T if vertical else found.map  # (across the line, along it)
+    across = own.any(axis=1)
+    first, last = np.flatnonzero(across)[[0, -1]]
+    start, end, room_before, room_after = _line_band(across)
+    along = np.flatnonzero(own[start:end].any(axis=0))
     # the DB unclip grows a line's box by about the same distance on every side: a cut from the
     # line's ends much deeper than from its sides means the "ink" is something beside the text
     # (texture, a brighter region) or its faint end was not segmented, and part of the line
     # would be left unmasked. A line printed at 90 degrees has its ends at the top and bottom.
-    if _is_vertical(box):
-        cut = int(_SIDE_SLACK * max(left, cols - right)) + _RING
-        top, bottom = min(top, cut), max(bottom, rows - cut)
-    else:
-        cut = int(_SIDE_SLACK * max(top, rows - bottom)) + _RING
-        left, right = min(left, cut), max(right, cols - cut)
-    return [TextBox(found.x0 + left, found.y0 + top, found.x0 + right, found.y0 + bottom, box.score)]
+    cut = int(_SIDE_SLACK * max(first, len(across) - last - 1)) + _RING
+    begin, stop = min(int(along[0]), cut), max(int(along[-1]) + 1, own.shape[1] - cut)
+    grow_before, grow_after = min(margin, room_before), min(margin, room_after)
+    if vertical:
+        return [TextBox(found.x0 + start - grow_before, found.y0 + begin - margin,
+                        found.x0 + end + grow_after, found.y0 + stop + margin, box.score)]
+    return [TextBox(found.x0 + begin - margin, found.y0 + start - grow_before,
+                    found.x0 + stop + margin, found.y0 + end + grow_after, box.score)]
+
+
+def _line_band(across: np.ndarray) -> tuple[int, int, int, int]:
+    """The line's own ink across a box, from its ink profile: (start, end, room before, room after).
+
+    A run of ink at the box's edge (within a pixel of it), apart from the rest by blank rows and
+    at most `_NEIGHBOUR_SHARE` as tall as the tallest run, is a neighbouring line the box's edge
+    cut through: it is left out, and the room on that side is half the blank rows between (no
+    limit where there is no such run). The tallest run is never left out.
+    """
+    runs = _runs(across)
+    tallest = max(r1 - r0 for r0, r1 in runs)
+    room_before = room_after = len(across)
+    if len(runs) > 1 and runs[0][0] <= 1 and runs[0][1] - runs[0][0] <= _NEIGHBOUR_SHARE * tallest:
+        room_before = (runs[1][0] - runs[0][1]) // 2
+        runs = runs[1:]
+    if len(runs) > 1 and runs[-1][1] >= len(across) - 1 and runs[-1][1] - runs[-1][0] <= _NEIGHBOUR_SHARE * tallest:
+        room_after = (runs[-1][0] - runs[-2][1]) // 2
+        runs = runs[:-1]
+    return runs[0][0], runs[-1][1], room_before, room_after
+
+
+def _runs(profile: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of True in a 1-d profile."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], profile.astype(np.int8), [0]])))
+    return [(int(edges[i]), int(edges[i + 1])) for i in range(0, len(edges), 2)]
 
 
 def extend_along_line(pixels: np.ndarray, box: TextBox, barriers: Sequence[TextBox] = ()) -> TextBox:

@@ -2,8 +2,9 @@
 
 Each box is first cut down to the rectangle around its ink where the ink is clear
 (`pixelsvc.ink`), then grows by a margin (never zero: OCR boxes hug glyphs and anti-aliased
-edges leak); boxes closer than `merge_distance` become one rectangle when that rectangle
-covers little more than they do, and every sample of each rectangle is set to the fill value.
+edges leak; towards the next line of a block, at most halfway to that line's ink); boxes
+closer than `merge_distance` become one rectangle when that rectangle covers little more than
+they do, and every sample of each rectangle is set to the fill value.
 Pixels outside the rectangles are not touched, so they stay bit-identical; a frame with
 nothing to mask keeps its original array.
 """
@@ -103,9 +104,11 @@ class FrameMasker:
     def mask(self, frame: Frame, boxes: Sequence[TextBox]) -> MaskedFrame:
         """A MaskedFrame; `changed` is False (and pixels are the original array) when no box is given."""
         rows, cols = frame.pixels.shape[:2]
-        if self.config.tighten_to_ink:
-            boxes = [rect for box in boxes for rect in ink_rectangles(frame.pixels, box)]
-        rects = expand_and_merge(boxes, self.config.margin, self.config.merge_distance, rows, cols)
+        margin = self.config.margin
+        if self.config.tighten_to_ink:  # the margin is added here, never into the next line's ink
+            boxes = [rect for box in boxes for rect in ink_rectangles(frame.pixels, box, margin)]
+            margin = 0
+        rects = expand_and_merge(boxes, margin, self.config.merge_distance, rows, cols)
         if not rects:
             return MaskedFrame(frame, frame.pixels, (), False)
         value = fill_value(frame, self.config.fill)

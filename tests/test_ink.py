@@ -174,3 +174,40 @@ def test_text_is_not_a_ruler(text: str) -> None:
     blob[60:66, 30:130] = 4000  # small glyphs fused into one bar
     assert is_ruler(blob, _around(blob, background, 4)) is False
     assert is_ruler(background, TextBox(30, 30, 130, 60, 0.8)) is None  # no clear ink: not known
+
+
+def _block(gap: int) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """Three 10-px lines of a label block `gap` blank rows apart, and each line's ink box."""
+    rows = 20 + 3 * 10 + 2 * gap + 20
+    frame = np.full((rows, 300), 200, np.uint16)
+    boxes = []
+    for i, text in enumerate(["DOE JOHN", "W 350 L 50", "12345678"]):
+        top = 20 + i * (10 + gap)
+        alpha = np.zeros(frame.shape, np.uint8)
+        cv2.putText(alpha, text, (10, top + 10), cv2.FONT_HERSHEY_PLAIN, 0.9, 255, 1, cv2.LINE_8)
+        lit = alpha > 0
+        frame[lit] = 3000
+        ys, xs = np.nonzero(lit)
+        boxes.append((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    return frame, boxes
+
+
+@pytest.mark.parametrize("gap", [3, 4, 6])
+def test_a_mask_stops_short_of_the_next_line_of_a_block(gap: int) -> None:
+    """A block line's box reaches into the lines above and below (the DB unclip): the mask covers
+    its own ink, margin included, and none of the neighbours' ink (they have their own verdicts)."""
+    frame, (above, middle, below) = _block(gap)
+    reach = 3  # the unclip grows past the line's ink by more than the blank rows between lines
+    detected = TextBox(middle[0] - reach, middle[1] - gap - reach, middle[2] + reach, middle[3] + gap + reach, 0.9)
+    assert detected.y0 < above[3] and detected.y1 > below[1]
+    (rect,) = ink_rectangles(frame, detected, margin=3)
+    assert _covers([rect], middle)
+    assert rect.y0 >= above[3] and rect.y1 <= below[1]
+
+
+def test_a_box_over_two_whole_lines_keeps_both() -> None:
+    """Only a neighbour the box's edge cuts through is left out, never a whole line inside the box."""
+    frame, (above, middle, _below) = _block(4)
+    detected = TextBox(above[0] - 3, above[1] - 3, max(above[2], middle[2]) + 3, middle[3] + 2, 0.9)
+    (rect,) = ink_rectangles(frame, detected, margin=3)
+    assert _covers([rect], above) and _covers([rect], middle)

@@ -27,9 +27,9 @@ from pixelsvc.client.profile import BASIC_PROFILE
 from pixelsvc.config import DecodeLimits, MaskConfig
 from pixelsvc.dicom.accounting import account_pixel_data
 from pixelsvc.dicom.decode import frame_info, iter_frames, phi_context, read_dataset
-from pixelsvc.mask import expand_and_merge
+from pixelsvc.mask import FrameMasker
 from pixelsvc.pipeline import Engine
-from pixelsvc.types import TextBox
+from pixelsvc.types import Frame, TextBox
 from tests.dicom.pixel_bytes import encoded_frames
 from tests.reference import load_catalog, using_own_corpus
 from tests.service.harness import local_config, running_server
@@ -302,10 +302,10 @@ def test_date_shift_consistent_per_patient(corpus: CorpusRun) -> None:
 # --- pixels ----------------------------------------------------------------------------
 
 
-def _mask_boxes(line: dict, frame: int, rows: int, cols: int) -> list[TextBox]:
-    config = MaskConfig()
-    boxes = [TextBox(*r["box"]) for r in line["regions"] if r["frame"] == frame and r["masked"]]
-    return expand_and_merge(boxes, config.margin, config.merge_distance, rows, cols)
+def _mask_boxes(line: dict, index: int, frame: Frame) -> tuple[TextBox, ...]:
+    """The rectangles the masker paints for a frame's reported masked regions (cut to their ink)."""
+    boxes = [TextBox(*r["box"]) for r in line["regions"] if r["frame"] == index and r["masked"]]
+    return FrameMasker(MaskConfig()).mask(frame, boxes).boxes
 
 
 def test_pixels_change_only_inside_masks(corpus: CorpusRun) -> None:
@@ -328,9 +328,8 @@ def test_pixels_change_only_inside_masks(corpus: CorpusRun) -> None:
             kept += 1
         masked_frames = {r["frame"] for r in line["regions"] if r["masked"]}
         for index, (before, after) in enumerate(zip(iter_frames(original), iter_frames(written), strict=True)):
-            rows, cols = before.pixels.shape[:2]
-            outside = np.ones((rows, cols), dtype=bool)
-            for box in _mask_boxes(line, index, rows, cols):
+            outside = np.ones(before.pixels.shape[:2], dtype=bool)
+            for box in _mask_boxes(line, index, before):
                 outside[box.y0:box.y1, box.x0:box.x1] = False
             assert np.array_equal(before.pixels[outside], after.pixels[outside]), f"{rel} frame {index}"
             if index in masked_frames:

@@ -69,11 +69,10 @@ def test_cpu_nets_are_channels_last_and_read_as_the_nchw_nets(engine):
     """NHWC is the CPU default too (oneDNN's fast layout); it must not change a read or a box."""
     weight = next(b for b in engine.detector.net.buffers() if b.dim() == 4)
     assert weight.is_contiguous(memory_format=torch.channels_last)
-    config = replace(engine.config, channels_last="off")
     nchw = copy.deepcopy(engine.detector.net).to(memory_format=torch.contiguous_format)
     assert next(b for b in nchw.buffers() if b.dim() == 4).is_contiguous()
-    det = MODELS[config.det.model]
-    detector = TextDetector(nchw, config.det, det.mean, det.std)
+    det = MODELS[engine.config.det.model]
+    detector = TextDetector(nchw, engine.config.det, det.mean, det.std)
     synth = make_frame(331, 320, 384, bits=12, sizes=(9, 16))
     views = engine.renderer.render(synth.frame)
     ours, theirs = detector.detect(views), engine.detector.detect(views)

@@ -240,6 +240,11 @@ class PhiConfig:
     unreadable_confidence: float = 0.5
     """Unknown lines read with a mean character confidence below this are treated as PHI
     (fail closed: garbled small text may be a name or ID). 0 turns the rule off."""
+    safe_min_confidence: float = 0.5
+    """A read is kept as a clinical annotation only when it was read with at least this mean
+    character confidence; a less confident `safe` read (`0` at 0.39 over a block of faint
+    lines, `8668` cut from an id) is unknown text and masked as such (fail closed). 0 turns
+    the rule off."""
     unknown_min_chars: int = 2
     """Under the default `phi` policy, unknown text (neither PHI-shaped nor a clinical annotation)
     is masked when it has at least this many letters or digits; a lone glyph (`K`, `x`) carries no
@@ -281,6 +286,7 @@ class PhiConfig:
         _check_range(self, "min_id_digits", 3, 20)
         _check_range(self, "unreadable_confidence", 0.0, 1.0)
         _check_range(self, "unreadable_min_chars", 1, 64)
+        _check_range(self, "safe_min_confidence", 0.0, 1.0)
         _check_range(self, "unknown_min_chars", 1, 64)
         _check_range(self, "min_alnum_id_length", 4, 32)
         _check_range(self, "min_alnum_id_digits", 2, 20)

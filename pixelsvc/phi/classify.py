@@ -381,10 +381,16 @@ class PhiClassifier:
 
         Small or degraded text is read as garbage with a low confidence (``BON::ETAAOAT``
         for an accession number); no rule can match it, so only its confidence says that
-        something unread is there. Short reads (stray glyphs, marks) are left alone.
+        something unread is there. A garbled read can also look like an annotation (a bare
+        number, a unit): below `safe_min_confidence` a safe read is unknown text, never kept
+        on its own reading (a read kept because it repeats a confident annotation's pixels,
+        `layout.overlap`, stays). Short reads (stray glyphs, marks) are left alone.
         """
         threshold = self.config.unreadable_confidence
+        least_safe = self.config.safe_min_confidence
         for i, (read, outcome) in enumerate(zip(reads, outcomes, strict=True)):
+            if outcome.label is Label.SAFE and outcome.rule != "layout.overlap" and read.confidence < least_safe:
+                outcome = outcomes[i] = Outcome(Label.UNKNOWN, "low_confidence")
             if outcome.label is not Label.UNKNOWN or read.confidence >= threshold:
                 continue
             if sum(ch.isalnum() for ch in read.text or "") >= self.config.unreadable_min_chars:

@@ -30,7 +30,9 @@ _CLOCK_LIKE = re.compile(r"[\d\s:;.,]*\d\s?[:;]\s?\d[\d\s:;.,]*")
 _NUMBERS_ONLY = re.compile(r"[\d\s,./\-]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 """A year beside other numbers and nothing else (`4, 1984`: a date whose month OCR lost)."""
-_PREFIX_NUMBER_UNIT = re.compile(r"([A-Z]{1,5})?[-+]?(\d+(?:[.,]\d+)?)([A-Z%°][A-Z%°0-9]{0,5})?")
+_PREFIX_NUMBER_UNIT = re.compile(r"([A-Z]{1,12})?[-+]?(\d+(?:[.,]\d+)?)([A-Z%°][A-Z%°0-9]{0,5})?")
+"""A number with an allowlisted word or one letter before it and a unit after it, run together
+(`W400`, `CTDIVOL12.3`, `5.0MM`)."""
 _ORDINAL = re.compile(r"\d+(?:ST|ND|RD|TH)")
 _SHORT_TECH = re.compile(r"[A-Z0-9][A-Z0-9.+\-_']*")
 _LETTER_RUN = re.compile(r"[A-Z]+")
@@ -127,11 +129,18 @@ def _digits_restored(piece: str) -> str:
     )
 
 
+_TRIPLED = re.compile(r"([A-Z])\1\1+")
+"""A letter three or more times in a row: no word has one; OCR repeats a glyph (`MMM` for `MM`)."""
+
+
 def _safe_as_misread(piece: str, fixed: str, allow: frozenset[str]) -> bool:
     """The piece is safe once OCR's slips are undone: letters for digits (`l2O`, `2OO`, `5.Omm`;
     `fixed` is the piece with them restored), digits for letters (`R1GHT`, `m6y`), a dropped
-    letter of a long word (`ERECT` read `ERET`)."""
+    letter of a long word (`ERECT` read `ERET`), a glyph read three times (`mmm` for `mm`)."""
     if fixed != piece and safe_piece(fixed, allow):
+        return True
+    if _TRIPLED.search(piece) and any(safe_piece(_TRIPLED.sub(lambda m, n=n: m.group(1) * n, piece), allow)
+                                      for n in (2, 1)):
         return True
     if piece.isalpha() and len(piece) >= _MIN_DROPPED_WORD - 1 and alpha_canon(piece) in _dropped(allow):
         return True

@@ -24,3 +24,15 @@ def test_safe_piece_units_and_folded_words() -> None:
     assert safe_piece("180MM", ALLOW)
     assert safe_piece("TLB", ALLOW)  # TIB read with an l
     assert not safe_piece("DOE", ALLOW)
+
+
+@pytest.mark.parametrize("text", ["Thk 5 mmm", "CTDIvol12.3 mGy", "5.0 mmmm"])
+def test_ocr_slips_of_annotations_are_safe(text: str) -> None:
+    """A glyph read three times (`mmm`) and a long allowlisted word run into its number."""
+    assert is_safe_text(text, ALLOW)
+
+
+@pytest.mark.parametrize("text", ["SMITH12", "Annna 12", "JOHNSON45 mm"])
+def test_slip_rules_do_not_make_names_safe(text: str) -> None:
+    """Only allowlisted words run into a number, and only a letter three times in a row, are undone."""
+    assert not is_safe_text(text, ALLOW)

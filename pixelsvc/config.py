@@ -319,12 +319,20 @@ class MaskConfig:
     would destroy the image. 1.0 turns the rule off."""
     read_confidence: float = 0.5
     """Mean character confidence at which a large box counts as read text."""
+    bridge_line_gap: float = 3.0
+    """Masked pieces of one line closer than this many line heights are joined (the words
+    between were not detected); 0 turns it off."""
+    bridge_block_gap: float = 1.5
+    """Masked lines of a block closer than this many line heights are joined (a small line
+    between them was not detected); 0 turns it off."""
 
     def __post_init__(self) -> None:
         _check_range(self, "margin", 1, 256)
         _check_range(self, "max_unread_share", 0.001, 1.0)
         _check_range(self, "read_confidence", 0.0, 1.0)
         _check_range(self, "merge_distance", 0, 256)
+        _check_range(self, "bridge_line_gap", 0.0, 20.0)
+        _check_range(self, "bridge_block_gap", 0.0, 20.0)
         if isinstance(self.fill, str) and self.fill not in ("darkest", "brightest"):
             raise ConfigError(
                 f"MaskConfig.fill = {self.fill!r} is not valid; use 'darkest', 'brightest' or an integer value"

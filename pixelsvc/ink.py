@@ -32,7 +32,7 @@ import numpy as np
 
 from pixelsvc.types import TextBox
 
-__all__ = ["extend_along_line", "ink_rectangles", "is_ruler"]
+__all__ = ["extend_along_line", "ink_box", "ink_rectangles", "is_ruler"]
 
 _RING = 2
 """Pixels along the box edge that sample the background (outside the glyphs after the unclip)."""
@@ -144,6 +144,19 @@ def _response(grey: np.ndarray, op: int, side: int) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     padded = cv2.copyMakeBorder(grey, side, side, side, side, cv2.BORDER_REPLICATE)
     return cv2.morphologyEx(padded, op, kernel)[side:-side, side:-side]
+
+
+def ink_box(pixels: np.ndarray, box: TextBox) -> TextBox | None:
+    """The bounding box of the ink inside `box`, or None when no ink stands out clearly there
+    (an empty gap between lines, smooth tissue). A box too small to tell is returned whole."""
+    if min(box.width, box.height) < 2 * _RING + 3:
+        return box
+    found = _segment(pixels, box, quietest_side=True)  # text in a gap may touch its ends
+    if found is None:
+        return None
+    rows, cols = np.flatnonzero(found.map.any(axis=1)), np.flatnonzero(found.map.any(axis=0))
+    return TextBox(found.x0 + int(cols[0]), found.y0 + int(rows[0]), found.x0 + int(cols[-1]) + 1,
+                   found.y0 + int(rows[-1]) + 1, box.score)
 
 
 def ink_rectangles(pixels: np.ndarray, box: TextBox, margin: int = 0) -> list[TextBox]:

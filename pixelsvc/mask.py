@@ -16,10 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from pixelsvc.config import MaskConfig
-from pixelsvc.ink import ink_rectangles
+from pixelsvc.ink import ink_box, ink_rectangles
 from pixelsvc.types import Frame, MaskedFrame, TextBox
 
-__all__ = ["FrameMasker", "expand_and_merge", "fill_value"]
+__all__ = ["FrameMasker", "bridge_gaps", "expand_and_merge", "fill_value"]
 
 
 def fill_value(frame: Frame, fill: str | int) -> int | float:
@@ -63,6 +63,82 @@ def _wasteful(a: list[float], b: list[float]) -> bool:
     return union > (1.0 + _MERGE_WASTE) * covered
 
 
+def bridge_gaps(rects: Sequence[TextBox], keep: Sequence[TextBox], line_gap: float,
+                block_gap: float) -> list[TextBox]:
+    """The gaps between masked pieces of one line, and between masked lines of one block, as rectangles.
+
+    A detector can miss a word inside a PHI line (the first letters of an ID beside a label) or
+    a whole small line between two PHI lines of a label block; painting each box tightly would
+    leave that text. Two rectangles on one line (they share at least half the shorter one's
+    rows) less than `line_gap` line heights apart get the gap between them, over their shared
+    rows; two stacked rectangles (sharing at least half the narrower one's columns) less than
+    `block_gap` line heights apart get the rows between them, over their shared columns. A gap
+    that reaches into the middle of a `keep` box (a read kept as a clinical annotation) is not
+    bridged: that line has its own verdict. (Only the middle: a detector box reaches past its ink.)
+    The masker paints only the ink it finds in a gap.
+    """
+    bridges: list[TextBox] = []
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            if _is_vertical(a) or _is_vertical(b) or max(a.height, b.height) > _LINE_HEIGHTS * min(a.height, b.height):
+                continue  # a line beside a block or a large region, or turned text: not one block's lines
+            for gap in (_line_bridge(a, b, line_gap), _block_bridge(a, b, block_gap)):
+                if gap is not None and not any(_touches(gap, _core(k)) for k in keep):
+                    bridges.append(gap)
+    return bridges
+
+
+_LINE_HEIGHTS = 2.0
+"""Largest ratio of two rectangles' heights for them to be pieces or lines of one text block."""
+
+
+def _line_bridge(a: TextBox, b: TextBox, limit: float) -> TextBox | None:
+    top, bottom = max(a.y0, b.y0), min(a.y1, b.y1)
+    height = min(a.height, b.height)
+    if bottom - top < 0.5 * height:
+        return None
+    left, right = (a, b) if a.x0 <= b.x0 else (b, a)
+    if not 0 < right.x0 - left.x1 <= limit * height:
+        return None
+    return TextBox(left.x1, top, right.x0, bottom, min(a.score, b.score))
+
+
+def _block_bridge(a: TextBox, b: TextBox, limit: float) -> TextBox | None:
+    first, last = max(a.x0, b.x0), min(a.x1, b.x1)
+    if last - first < 0.5 * min(a.width, b.width):
+        return None
+    upper, lower = (a, b) if a.y0 <= b.y0 else (b, a)
+    if not 0 < lower.y0 - upper.y1 <= limit * min(a.height, b.height):
+        return None
+    return TextBox(first, upper.y1, last, lower.y0, min(a.score, b.score))
+
+
+def _is_vertical(box: TextBox) -> bool:
+    return box.height >= 2 * max(1, box.width)
+
+
+def _core(box: TextBox) -> TextBox:
+    """The middle of a box across its line (its middle half): where its own ink surely lies."""
+    if _is_vertical(box):
+        quarter = box.width // 4
+        return TextBox(box.x0 + quarter, box.y0, box.x1 - quarter, box.y1, box.score)
+    quarter = box.height // 4
+    return TextBox(box.x0, box.y0 + quarter, box.x1, box.y1 - quarter, box.score)
+
+
+def _grown(box: TextBox, margin: int) -> TextBox:
+    return TextBox(box.x0 - margin, box.y0 - margin, box.x1 + margin, box.y1 + margin, box.score)
+
+
+def _within(box: TextBox, outer: TextBox) -> TextBox:
+    return TextBox(max(box.x0, outer.x0), max(box.y0, outer.y0), min(box.x1, outer.x1), min(box.y1, outer.y1),
+                   box.score)
+
+
+def _touches(a: TextBox, b: TextBox) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
 def expand_and_merge(boxes: Sequence[TextBox], margin: int, merge_distance: int, rows: int,
                      cols: int) -> list[TextBox]:
     """Grow boxes by `margin`, clip them to the frame and merge those within `merge_distance`
@@ -101,14 +177,24 @@ class FrameMasker:
     def __repr__(self) -> str:
         return f"FrameMasker({self.config!r})"
 
-    def mask(self, frame: Frame, boxes: Sequence[TextBox]) -> MaskedFrame:
-        """A MaskedFrame; `changed` is False (and pixels are the original array) when no box is given."""
+    def mask(self, frame: Frame, boxes: Sequence[TextBox], keep: Sequence[TextBox] = ()) -> MaskedFrame:
+        """A MaskedFrame; `changed` is False (and pixels are the original array) when no box is given.
+
+        `keep` are the boxes of reads kept as clinical annotations: gaps are not bridged over them.
+        """
         rows, cols = frame.pixels.shape[:2]
         margin = self.config.margin
         if self.config.tighten_to_ink:  # the margin is added here, never into the next line's ink
             boxes = [rect for box in boxes for rect in ink_rectangles(frame.pixels, box, margin)]
             margin = 0
+        bridges = []
+        if self.config.bridge_line_gap > 0 or self.config.bridge_block_gap > 0:
+            gaps = bridge_gaps(boxes, keep, self.config.bridge_line_gap, self.config.bridge_block_gap)
+            bridges = [_within(_grown(ink, self.config.margin), gap) for gap in gaps
+                       if (ink := ink_box(frame.pixels, gap)) is not None]  # an empty gap stays as it is
         rects = expand_and_merge(boxes, margin, self.config.merge_distance, rows, cols)
+        # painted as they are: merged with the lines, a bridge would grow their rectangles
+        rects += expand_and_merge(bridges, 0, 0, rows, cols)
         if not rects:
             return MaskedFrame(frame, frame.pixels, (), False)
         value = fill_value(frame, self.config.fill)

@@ -215,7 +215,8 @@ class Engine:
         with self._timed("classify"):
             verdicts = _keep_unread_regions(self.classifier.classify(reads, context, policy), frame, self.config.mask)
         with self._timed("mask"):
-            masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask])
+            masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask],
+                                      keep=[v.read.box for v in verdicts if v.label is Label.SAFE])
         if masked.changed:
             masked.pixels.flags.writeable = False
         return FrameResult(frame.key, tuple(verdicts), masked)

@@ -80,3 +80,52 @@ def test_close_boxes_merge_and_far_ones_do_not():
 def test_boxes_are_clipped_to_the_frame():
     merged = expand_and_merge([TextBox(-5, -5, 200, 3)], margin=3, merge_distance=0, rows=10, cols=50)
     assert (merged[0].x0, merged[0].y0, merged[0].x1, merged[0].y1) == (0, 0, 50, 6)
+
+
+def _text_frame(lines: list[tuple[str, int, int]]) -> Frame:
+    """A 12-bit frame of noisy tissue grey with bright text lines (text, x, baseline y)."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    ink = np.zeros((160, 320), np.uint8)
+    for text, x, y in lines:
+        cv2.putText(ink, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 255, 1, cv2.LINE_AA)
+    pixels = rng.normal(900, 40, ink.shape) + ink.astype(np.float64) / 255 * 3100
+    return _frame(pixels.clip(0, 4095).astype(np.uint16))
+
+
+def _ink_left(before: np.ndarray, after: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> int:
+    """Bright text pixels of a region the mask left as they were."""
+    region = (slice(y0, y1), slice(x0, x1))
+    return int(((before[region] > 2500) & (after[region] == before[region])).sum())
+
+
+def test_a_word_between_two_masked_pieces_of_a_line_is_masked():
+    # `ID:` and `4471` were detected and read as PHI; `XK02` between them was not detected
+    frame = _text_frame([("ID: XK02 4471", 20, 40)])
+    left, right = TextBox(17, 26, 46, 45), TextBox(90, 26, 130, 45)
+    masker = FrameMasker(MaskConfig())
+    before = frame.pixels
+    masked = masker.mask(frame, [left, right])
+    assert _ink_left(before, masked.pixels, 46, 26, 90, 45) == 0
+    off = FrameMasker(MaskConfig(bridge_line_gap=0, bridge_block_gap=0)).mask(frame, [left, right])
+    assert _ink_left(before, off.pixels, 46, 26, 90, 45) > 20  # without the bridge it would stay
+
+
+def test_a_small_line_between_two_masked_lines_is_masked_unless_it_was_kept():
+    frame = _text_frame([("Name: ROSS DIEGO", 20, 40), ("Bed 13", 20, 58), ("Date: 2025-04-20", 20, 76)])
+    lines = [TextBox(17, 28, 170, 45), TextBox(17, 64, 170, 81)]
+    before = frame.pixels
+    masked = FrameMasker(MaskConfig()).mask(frame, lines)
+    assert _ink_left(before, masked.pixels, 17, 47, 80, 62) == 0
+    # the middle line was read and kept as a clinical annotation: its own verdict stands
+    kept = FrameMasker(MaskConfig()).mask(frame, lines, keep=[TextBox(17, 46, 80, 63)])
+    assert _ink_left(before, kept.pixels, 17, 47, 80, 62) > 20
+
+
+def test_lines_far_apart_are_not_bridged():
+    frame = _text_frame([("Name: ROSS", 20, 30), ("Date: 2025", 20, 120)])
+    before = frame.pixels
+    masked = FrameMasker(MaskConfig()).mask(frame, [TextBox(17, 18, 110, 35), TextBox(17, 108, 110, 125)])
+    between = (slice(40, 100), slice(0, 320))
+    assert np.array_equal(masked.pixels[between], before[between])

@@ -24,6 +24,8 @@ class _LabelSpec:
 
 
 _LABEL_CONNECTORS = frozenset(alpha_canon(w) for w in LABEL_CONNECTORS)
+_DATE_WORD = alpha_canon("DATE")
+"""`Date` is a label on its own (`Date: 2016`) but only continues one (`Birth Date`, `Exam Date`)."""
 _LABEL_PREFIX_EXCLUDES = {
     label: frozenset(alpha_canon(w) for w in words) for label, words in LABEL_PREFIX_EXCLUDES.items()
 }
@@ -106,7 +108,8 @@ def find_label(text: str, allow: frozenset[str]) -> LabelHit | None:
             if nxt in specs and nxt not in _LABEL_CONNECTORS:
                 last_spec = specs[nxt]
             elif nxt in _LABEL_CONNECTORS:
-                last_spec = specs.get(nxt, last_spec)
+                if nxt != _DATE_WORD:
+                    last_spec = specs.get(nxt, last_spec)
             else:
                 break
             last += 1

@@ -8,7 +8,8 @@ at its neighbours on the frame, in this order:
 2. overlaps: a read covering the same text as a PHI read (another rendering of one line,
    misread) is PHI too;
 3. fragments: a one- or two-glyph read (`M`, `00`, `72)`) right beside a PHI read along its
-   line is a piece of that line the detector cut off, whatever it reads as;
+   line is a piece of that line the detector cut off, whatever it reads as; so is a bare
+   number (`675`, `2016`) on a PHI read's row, within `layout_gap` line heights;
 4. confident safe: an unknown read of the same pixels as a confidently read clinical
    annotation is that annotation.
 """
@@ -53,7 +54,7 @@ def apply_layout(reads: Sequence[TextRead], outcomes: list[Outcome], config: Phi
     """Update `outcomes` (one per read, in order) from the reads' neighbours, in place."""
     _pair_rows(reads, outcomes, config.layout_gap)
     _spread_overlaps(reads, outcomes)
-    _join_fragments(reads, outcomes, config.fragment_aspect, config.fragment_gap)
+    _join_fragments(reads, outcomes, config.fragment_aspect, config.fragment_gap, config.layout_gap)
     _prefer_confident_safe(reads, outcomes, config.overlap_safe_confidence)
 
 
@@ -169,26 +170,49 @@ def _continues(piece: TextBox, line: TextBox, gap: float) -> bool:
     return _same_row(piece, line) and gap_along <= gap * max(piece.height, line.height)
 
 
-def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: float, gap: float) -> None:
-    """A one- or two-glyph read right beside a PHI read along its line is part of that line.
+def _mostly_inside(a: TextBox, b: TextBox) -> bool:
+    """At least half of `a` lies inside `b`."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return width > 0 and height > 0 and width * height >= _OVERLAP_SHARE * a.area()
+
+
+def _bare_number(text: str) -> bool:
+    """Digits and separators only (`675`, `(412)`, `138-2`): no letter, no unit, no label."""
+    return any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text)
+
+
+def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: float, gap: float,
+                    number_gap: float) -> None:
+    """A one- or two-glyph read right beside a PHI read along its line is part of that line; so is
+    a bare number on its row, at most `number_gap` line heights away.
 
     The detector cuts the end off a line now and then (`MERCY UNIVERSITY HOSPITA` + `L`, `Age`
     + `0 M`); read alone, the piece may be an allowlisted word (`M`, `L`) or digits that say
     nothing, and it would stay. On the dev benchmark such pieces were a third of the PHI boxes
-    left partly unmasked under a PHI read; lone clinical marks sit apart from PHI lines.
+    left partly unmasked under a PHI read; lone clinical marks sit apart from PHI lines. A
+    number with no unit or label (`675` after `ID: 0595`) is a clinical value only where a
+    label or unit says so; beside PHI on its row it is that PHI's value or the rest of it.
     """
     if aspect <= 0:
         return
     phi = [i for i, o in enumerate(outcomes) if o.label.is_phi]
     if not phi:
         return
+    safe = [r.box for r, o in zip(reads, outcomes, strict=True)
+            if o.label is Label.SAFE and not _bare_number(r.text or "")]
     joined: list[tuple[int, Outcome]] = []
     for i, outcome in enumerate(outcomes):
         box = reads[i].box
-        if outcome.label.is_phi or outcome.rule == "empty" or not _is_fragment(box, aspect):
+        if outcome.label.is_phi or outcome.rule == "empty":
+            continue
+        reach = gap if _is_fragment(box, aspect) else 0.0
+        if _bare_number(reads[i].text or "") and not any(_mostly_inside(box, s) for s in safe):
+            reach = max(reach, number_gap)  # (a number inside a kept annotation's box is that annotation's)
+        if reach <= 0:
             continue
         for j in phi:
-            if _continues(box, reads[j].box, gap):
+            if _continues(box, reads[j].box, reach):
                 joined.append((i, Outcome(outcomes[j].label, "layout.fragment")))
                 break
     for i, outcome in joined:  # pieces are joined to PHI lines, never to other pieces

@@ -295,6 +295,7 @@ PHI_LABELS: tuple[tuple[str, Label, str, bool], ...] = (
     ("PERFORMED", Label.NAME, "Operator", False),
     ("NURSE", Label.NAME, "Operator", True),
     ("TIME", Label.TIME, "Time", True),
+    ("DATE", Label.DATE, "Date", True),
     ("EXAM", Label.ID, "Exam", True),
     ("REQ", Label.ID, "ID", True),
     ("ORDER", Label.ID, "ID", True),

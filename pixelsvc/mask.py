@@ -139,10 +139,20 @@ def _touches(a: TextBox, b: TextBox) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
 
+def _covers_new(a: list[float], b: list[float], cores: Sequence[TextBox]) -> bool:
+    """Whether the rectangle around `a` and `b` reaches into a core that neither reaches."""
+    def box(r: list[float]) -> TextBox:
+        return TextBox(int(r[0]), int(r[1]), int(r[2]), int(r[3]))
+    union = TextBox(int(min(a[0], b[0])), int(min(a[1], b[1])), int(max(a[2], b[2])), int(max(a[3], b[3])))
+    return any(_touches(union, c) and not _touches(box(a), c) and not _touches(box(b), c) for c in cores)
+
+
 def expand_and_merge(boxes: Sequence[TextBox], margin: int, merge_distance: int, rows: int,
-                     cols: int) -> list[TextBox]:
+                     cols: int, keep: Sequence[TextBox] = ()) -> list[TextBox]:
     """Grow boxes by `margin`, clip them to the frame and merge those within `merge_distance`
-    whose bounding rectangle covers little more than they do."""
+    whose bounding rectangle covers little more than they do and reaches into no `keep` box
+    (a read kept as a clinical annotation) that neither of them reaches already."""
+    cores = [_core(k) for k in keep]
     rects = [
         [max(0, b.x0 - margin), max(0, b.y0 - margin), min(cols, b.x1 + margin), min(rows, b.y1 + margin), b.score]
         for b in boxes
@@ -156,7 +166,7 @@ def expand_and_merge(boxes: Sequence[TextBox], margin: int, merge_distance: int,
             for kept in out:
                 if (rect[0] <= kept[2] + merge_distance and kept[0] <= rect[2] + merge_distance
                         and rect[1] <= kept[3] + merge_distance and kept[1] <= rect[3] + merge_distance
-                        and not _wasteful(rect, kept)):
+                        and not _wasteful(rect, kept) and not _covers_new(rect, kept, cores)):
                     kept[0], kept[1] = min(kept[0], rect[0]), min(kept[1], rect[1])
                     kept[2], kept[3] = max(kept[2], rect[2]), max(kept[3], rect[3])
                     kept[4] = max(kept[4], rect[4])
@@ -180,7 +190,8 @@ class FrameMasker:
     def mask(self, frame: Frame, boxes: Sequence[TextBox], keep: Sequence[TextBox] = ()) -> MaskedFrame:
         """A MaskedFrame; `changed` is False (and pixels are the original array) when no box is given.
 
-        `keep` are the boxes of reads kept as clinical annotations: gaps are not bridged over them.
+        `keep` are the boxes of reads kept as clinical annotations: gaps are not bridged and
+        rectangles not merged over them.
         """
         rows, cols = frame.pixels.shape[:2]
         margin = self.config.margin
@@ -192,7 +203,7 @@ class FrameMasker:
             gaps = bridge_gaps(boxes, keep, self.config.bridge_line_gap, self.config.bridge_block_gap)
             bridges = [_within(_grown(ink, self.config.margin), gap) for gap in gaps
                        if (ink := ink_box(frame.pixels, gap)) is not None]  # an empty gap stays as it is
-        rects = expand_and_merge(boxes, margin, self.config.merge_distance, rows, cols)
+        rects = expand_and_merge(boxes, margin, self.config.merge_distance, rows, cols, keep)
         # painted as they are: merged with the lines, a bridge would grow their rectangles
         rects += expand_and_merge(bridges, 0, 0, rows, cols)
         if not rects:

@@ -77,6 +77,14 @@ def test_close_boxes_merge_and_far_ones_do_not():
     assert (merged[0].x0, merged[0].x1) == (0, 21)
 
 
+def test_a_merge_never_reaches_over_a_kept_annotation():
+    """Two header lines would merge into one rectangle that covers the kept `RIGHT` between them."""
+    top, bottom = TextBox(0, 0, 100, 10), TextBox(0, 12, 100, 22)
+    kept = TextBox(40, 9, 60, 13)  # its core lies between the two lines' rectangles
+    assert len(expand_and_merge([top, bottom], 0, 4, 100, 100)) == 1
+    assert len(expand_and_merge([top, bottom], 0, 4, 100, 100, keep=[kept])) == 2
+
+
 def test_boxes_are_clipped_to_the_frame():
     merged = expand_and_merge([TextBox(-5, -5, 200, 3)], margin=3, merge_distance=0, rows=10, cols=50)
     assert (merged[0].x0, merged[0].y0, merged[0].x1, merged[0].y1) == (0, 0, 50, 6)

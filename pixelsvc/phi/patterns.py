@@ -222,6 +222,8 @@ def has_demographics(text: str) -> bool:
             labelled, kind = True, "label"
         elif token in AGE_LABELS or (token in _AGE_UNITS and previous_kind == "number"):
             kind = "age"
+        elif token == "V" and glued and previous_kind == "number":
+            kind = "age"  # `F20V`: OCR reads a small `y` as `v`
         else:
             return False
         previous_end, previous_kind = m.end(), kind

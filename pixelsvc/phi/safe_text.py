@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from pixelsvc.phi.dates import MONTH_ABBR
 from pixelsvc.phi.lexicon import UNITS
 from pixelsvc.phi.normalise import alpha_canon, as_word, numeric_view
 
@@ -27,6 +28,13 @@ _DATE_LIKE = re.compile(r"(?<![\w.+/])\d{1,4}([/.\-])\d{1,2}\1\d{2,4}(?!\w)")
 `1/2/4` (a persistence setting) is not one."""
 _CLOCK_LIKE = re.compile(r"[\d\s:;.,]*\d\s?[:;]\s?\d[\d\s:;.,]*")
 """Digits around a colon and nothing else (`02:2`, `1:20`): a misread time, never safe on its own."""
+_DAY_MONTH = re.compile(
+    rf"(?<![A-Z0-9])(?:\d{{1,2}}[\s\-./]?(?:{'|'.join(MONTH_ABBR)})|(?:{'|'.join(MONTH_ABBR)})[\s\-./]?\d{{1,2}})(?![A-Z0-9])"
+)
+"""A day beside a month name (`4-DEC`, `NOV 07`): part of a date whose year OCR lost, never a code."""
+_CLOCK_IN_LINE = re.compile(r"(?<![\w.:;])(?:[01]?\d|2[0-3])\s?[:;]\s?[0-5]\d\s?[:;.,\-]\s?[0-5]\d(?!\d)")
+"""Hours, minutes and seconds anywhere in a line (`3:40-29`, a time whose second colon OCR read as
+a dash); `Zoom 1:20` is a ratio."""
 _NUMBERS_ONLY = re.compile(r"[\d\s,./\-]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 """A year beside other numbers and nothing else (`4, 1984`: a date whose month OCR lost)."""
@@ -89,7 +97,8 @@ def safe_piece(piece: str, allow: frozenset[str]) -> bool:
     if m:
         prefix, number, unit = m.group(1), m.group(2), m.group(3)
         prefix_ok = prefix is None or prefix in allow or (len(prefix) == 1 and len(number.split(".")[0]) <= 3)
-        if prefix_ok and (unit is None or unit in UNITS or unit in allow):
+        short = sum(ch.isdigit() for ch in number) < _MAX_NUMBER_DIGITS  # `A201410.26` is a date, not A + a number
+        if prefix_ok and short and (unit is None or unit in UNITS or unit in allow):
             return True
     if _SHORT_TECH.fullmatch(piece) and len(piece) <= 8 and (
         "-" in piece or as_word(piece) is None or _CODE_AT_END.fullmatch(piece)
@@ -212,9 +221,9 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
     """Whether every token of a line is allowlisted, a number, a number with a unit, a ratio or a
     short technical code, so the line is clinical annotation (`TIS0.0 MI 0.6`, `Se: 3/2`).
 
-    Strict: date-like number triples (also with OCR slips and stray spaces), a year among bare
-    numbers, bare `hh:m`, long and multi-dot numbers are never safe. The
-    classifier checks the PHI shapes (labels, dates, ages, names...) before it asks this.
+    Strict: date-like number triples (also with OCR slips and stray spaces), a day beside a month
+    name, a clock time with seconds, a year among bare numbers, bare `hh:m`, long and multi-dot
+    numbers are never safe. The classifier checks the PHI shapes (labels, dates, ages, names...) before it asks this.
 
     Args:
         text: the recognised line.
@@ -230,6 +239,8 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
         numeric = _digits_restored(numeric_view(text))
         compact = "".join(numeric.split())
         if _CLOCK_LIKE.fullmatch(numeric) or any(_DATE_LIKE.search(view) for view in (upper, numeric, compact)):
+            return False
+        if _DAY_MONTH.search(numeric) or _CLOCK_IN_LINE.search(numeric):
             return False
         if _NUMBERS_ONLY.fullmatch(numeric) and _YEAR.search(numeric) and len(re.findall(r"\d+", numeric)) > 1:
             return False

@@ -39,6 +39,7 @@ CLASSES = [
     ("067Y M", Label.AGE),
     ("F 67y", Label.AGE),
     ("83M", Label.AGE),
+    ("F20V", Label.AGE),  # a small `y` read as `v`
     # physicians and operators
     ("Reported by Dr. Martin", Label.NAME),
     ("Physician: Dr. Lawrence", Label.NAME),
@@ -116,7 +117,8 @@ def test_clinical_annotations_with_ocr_slips_stay(clf: PhiClassifier, text: str)
 
 @pytest.mark.parametrize(
     "text",
-    ["0061 866", "A0352S59", "09/15/O18", "24.O 9.2016", "555-1234", "12-4567", "02:2", "1404.2005", " 4, 1984"],
+    ["0061 866", "A0352S59", "09/15/O18", "24.O 9.2016", "555-1234", "12-4567", "02:2", "1404.2005", " 4, 1984",
+     "A201410.26", "4-DEC", "NOV 07", "3:40-29"],  # a long number after a letter, a date without its year
 )
 def test_misread_phi_is_never_safe(clf: PhiClassifier, text: str) -> None:
     """OCR slips turn dates, ids and phone numbers into number soup; the strict grammar keeps them out."""

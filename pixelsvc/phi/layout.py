@@ -9,7 +9,8 @@ at its neighbours on the frame, in this order:
    misread) is PHI too;
 3. fragments: a one- or two-glyph read (`M`, `00`, `72)`) right beside a PHI read along its
    line is a piece of that line the detector cut off, whatever it reads as; so is a bare
-   number (`675`, `2016`) on a PHI read's row, within `layout_gap` line heights;
+   number (`675`, `2016`) on a PHI read's row, within `layout_gap` line heights, or stacked
+   right over or under a PHI line of a block (`6`, all that was read of `Bed 6`);
 4. confident safe: an unknown read of the same pixels as a confidently read clinical
    annotation is that annotation.
 """
@@ -49,6 +50,14 @@ a small line is not the same text)."""
 _OVERLAP_SHARE = 0.5
 """Share of the smaller box two reads must have in common to be readings of the same text."""
 
+_STACK_GAP = 0.25
+"""Largest vertical gap, in box heights, between two stacked lines of one block."""
+
+_SAME_TEXT_HEIGHT = 0.7
+"""Share of the smaller height two reads of the same text have in common vertically. Boxes of
+neighbouring lines of a tight block overlap by about half a line (DB boxes are grown past the
+ink); two renderings of one line, or a piece of it, share most of their height."""
+
 
 def apply_layout(reads: Sequence[TextRead], outcomes: list[Outcome], config: PhiConfig) -> None:
     """Update `outcomes` (one per read, in order) from the reads' neighbours, in place."""
@@ -81,6 +90,8 @@ def _same_text(a: TextBox, b: TextBox, *, inside: bool = False) -> bool:
         return False
     width = min(a.x1, b.x1) - max(a.x0, b.x0)
     height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if height < _SAME_TEXT_HEIGHT * min(a.height, b.height):
+        return False
     area = a.area() if inside else min(a.area(), b.area())
     return width > 0 and width * height >= _OVERLAP_SHARE * area
 
@@ -170,6 +181,16 @@ def _continues(piece: TextBox, line: TextBox, gap: float) -> bool:
     return _same_row(piece, line) and gap_along <= gap * max(piece.height, line.height)
 
 
+def _stacked(piece: TextBox, line: TextBox) -> bool:
+    """`piece` is the line just above or below level `line` in a block: similar heights, most of
+    its width under or over the line, and boxes touching (DB boxes of a block's lines overlap)."""
+    if line.height > line.width or max(piece.height, line.height) > _ROW_HEIGHTS * min(piece.height, line.height):
+        return False
+    width = min(piece.x1, line.x1) - max(piece.x0, line.x0)
+    gap = max(line.y0 - piece.y1, piece.y0 - line.y1)
+    return width >= 0.5 * piece.width and gap <= _STACK_GAP * min(piece.height, line.height)
+
+
 def _mostly_inside(a: TextBox, b: TextBox) -> bool:
     """At least half of `a` lies inside `b`."""
     width = min(a.x1, b.x1) - max(a.x0, b.x0)
@@ -185,7 +206,8 @@ def _bare_number(text: str) -> bool:
 def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: float, gap: float,
                     number_gap: float) -> None:
     """A one- or two-glyph read right beside a PHI read along its line is part of that line; so is
-    a bare number on its row, at most `number_gap` line heights away.
+    a bare number on its row, at most `number_gap` line heights away, or on the block line just
+    above or below it (`_stacked`).
 
     The detector cuts the end off a line now and then (`MERCY UNIVERSITY HOSPITA` + `L`, `Age`
     + `0 M`); read alone, the piece may be an allowlisted word (`M`, `L`) or digits that say
@@ -207,12 +229,13 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
         if outcome.label.is_phi or outcome.rule == "empty":
             continue
         reach = gap if _is_fragment(box, aspect) else 0.0
-        if _bare_number(reads[i].text or "") and not any(_mostly_inside(box, s) for s in safe):
+        bare = _bare_number(reads[i].text or "") and not any(_mostly_inside(box, s) for s in safe)
+        if bare:
             reach = max(reach, number_gap)  # (a number inside a kept annotation's box is that annotation's)
         if reach <= 0:
             continue
         for j in phi:
-            if _continues(box, reads[j].box, reach):
+            if _continues(box, reads[j].box, reach) or (bare and _stacked(box, reads[j].box)):
                 joined.append((i, Outcome(outcomes[j].label, "layout.fragment")))
                 break
     for i, outcome in joined:  # pieces are joined to PHI lines, never to other pieces

@@ -109,7 +109,8 @@ def safe_piece(piece: str, allow: frozenset[str]) -> bool:
     if "-" in piece.strip("-"):
         parts = [p for p in piece.split("-") if p]
         if all(p.isdigit() for p in parts):
-            return len(parts) == 2 and all(len(p) <= 3 for p in parts)  # a range (`2-4`), not `555-1234`
+            # a range (`2-4`), not `555-1234`, nor an id's padded piece (`7-075`)
+            return len(parts) == 2 and all(len(p) <= 3 and not (len(p) > 1 and p[0] == "0") for p in parts)
         return len(parts) > 1 and all(safe_piece(p, allow) for p in parts)
     return False
 

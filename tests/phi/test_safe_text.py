@@ -10,12 +10,14 @@ from pixelsvc.phi.safe_text import is_safe_text, safe_piece
 ALLOW = frozenset(DEFAULT_ALLOWLIST)
 
 
-@pytest.mark.parametrize("text", ["TIS0.0 MI 0.6", "Se: 3/2", "W:400 L:40", "5.0 mm", "120 kV", "L12-5", "512x512"])
+@pytest.mark.parametrize(
+    "text", ["TIS0.0 MI 0.6", "Se: 3/2", "W:400 L:40", "5.0 mm", "120 kV", "L12-5", "512x512", "2-4", "10-20"]
+)
 def test_safe_lines(text: str) -> None:
     assert is_safe_text(text, ALLOW)
 
 
-@pytest.mark.parametrize("text", ["John", "J0HN 12", "---", ""])
+@pytest.mark.parametrize("text", ["John", "J0HN 12", "---", "", "7-075", "00-949"])
 def test_unsafe_lines(text: str) -> None:
     assert not is_safe_text(text, ALLOW)
 

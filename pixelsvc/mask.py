@@ -19,7 +19,7 @@ from pixelsvc.config import MaskConfig
 from pixelsvc.ink import ink_box, ink_rectangles
 from pixelsvc.types import Frame, MaskedFrame, TextBox
 
-__all__ = ["FrameMasker", "bridge_gaps", "expand_and_merge", "fill_value"]
+__all__ = ["FrameMasker", "bridge_gaps", "clear_of_kept", "expand_and_merge", "fill_value"]
 
 
 def fill_value(frame: Frame, fill: str | int) -> int | float:
@@ -113,6 +113,41 @@ def _block_bridge(a: TextBox, b: TextBox, limit: float) -> TextBox | None:
     return TextBox(first, upper.y1, last, lower.y0, min(a.score, b.score))
 
 
+def clear_of_kept(rect: TextBox, box: TextBox, cores: Sequence[TextBox]) -> TextBox:
+    """`rect` (the mask of a masked line's `box`) cut back where it reaches into the core of a
+    read kept beside the line, above or below it or on its row.
+
+    When a line's ink cannot be told from its background, the whole box is painted, and in a
+    tight block that reaches into the next line (an annotation kept on its own verdict). The
+    kept line's core (its middle half across the line) holds its glyphs; the masked line's own
+    core is never given up: where the two cores meet, which glyphs are whose is unclear and
+    `rect` stays as it is.
+    """
+    own = _core(box)
+    x0, y0, x1, y1 = rect.x0, rect.y0, rect.x1, rect.y1
+    for core in cores:
+        if not _touches(rect, core) or _touches(own, core):
+            continue
+        if core.x0 < own.x1 and own.x0 < core.x1:  # stacked: above or below the masked line
+            if core.y0 >= own.y1:
+                y1 = min(y1, core.y0)
+            elif core.y1 <= own.y0:
+                y0 = max(y0, core.y1)
+        elif core.x0 >= own.x1:  # on its row, after it
+            x1 = min(x1, core.x0)
+        elif core.x1 <= own.x0:
+            x0 = max(x0, core.x1)
+    if x1 <= x0 or y1 <= y0:  # all that was found lies in the kept line: paint it as it was found
+        return rect
+    return TextBox(x0, y0, x1, y1, rect.score)
+
+
+def _mostly_inside(a: TextBox, b: TextBox) -> bool:
+    """At least half of `a` lies inside `b`."""
+    width, height = min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
+    return width > 0 and height > 0 and 2 * width * height >= a.area()
+
+
 def _is_vertical(box: TextBox) -> bool:
     return box.height >= 2 * max(1, box.width)
 
@@ -196,7 +231,10 @@ class FrameMasker:
         rows, cols = frame.pixels.shape[:2]
         margin = self.config.margin
         if self.config.tighten_to_ink:  # the margin is added here, never into the next line's ink
-            boxes = [rect for box in boxes for rect in ink_rectangles(frame.pixels, box, margin)]
+            # a kept read inside a masked box (`2` read again inside `ed 2`) is part of that line
+            cores = [_core(k) for k in keep if not any(_mostly_inside(k, b) for b in boxes)]
+            boxes = [clear_of_kept(rect, box, cores) for box in boxes
+                     for rect in ink_rectangles(frame.pixels, box, margin)]
             margin = 0
         bridges = []
         if self.config.bridge_line_gap > 0 or self.config.bridge_block_gap > 0:

@@ -7,7 +7,7 @@ import pytest
 
 from pixelsvc.config import MaskConfig
 from pixelsvc.errors import ConfigError
-from pixelsvc.mask import FrameMasker, expand_and_merge, fill_value
+from pixelsvc.mask import FrameMasker, clear_of_kept, expand_and_merge, fill_value
 from pixelsvc.types import Frame, TextBox
 
 
@@ -83,6 +83,34 @@ def test_a_merge_never_reaches_over_a_kept_annotation():
     kept = TextBox(40, 9, 60, 13)  # its core lies between the two lines' rectangles
     assert len(expand_and_merge([top, bottom], 0, 4, 100, 100)) == 1
     assert len(expand_and_merge([top, bottom], 0, 4, 100, 100, keep=[kept])) == 2
+
+
+def test_a_line_mask_stops_at_the_core_of_a_kept_line_beside_it():
+    """A whole-box mask reaches into the kept annotation below it and the one after it on its row;
+    it is cut back to their cores, never into its own line's core."""
+    box = TextBox(0, 0, 100, 20)
+    rect = TextBox(-3, -3, 103, 23)
+    below, after = TextBox(0, 14, 60, 34), TextBox(101, 0, 150, 20)  # cores (0, 19, 60, 29), (101, 5, 150, 15)
+    cut = clear_of_kept(rect, box, [_core_of(below), _core_of(after)])
+    assert (cut.x0, cut.y0, cut.x1, cut.y1) == (-3, -3, 101, 19)
+    touching = TextBox(0, 8, 60, 28)  # its core meets the masked line's: whose glyphs are there is unclear
+    assert clear_of_kept(rect, box, [_core_of(touching)]) == rect
+
+
+def test_the_masker_leaves_a_kept_line_of_a_block_alone_when_it_paints_a_whole_box():
+    frame = _frame(np.full((60, 160), 100, np.uint16))  # no ink to find: the whole box is painted
+    phi, kept = TextBox(10, 10, 110, 30), TextBox(10, 24, 70, 44)
+    masker = FrameMasker(MaskConfig())
+    alone = masker.mask(frame, [phi]).pixels
+    beside = masker.mask(frame, [phi], keep=[kept]).pixels
+    assert (alone[29:33, 10:70] != 100).all()  # without the kept read the box reaches into its line
+    assert (beside[29:39, 10:70] == 100).all()
+    assert (beside[12:28, 10:110] != 100).all()  # the masked line itself is painted as before
+
+
+def _core_of(box: TextBox) -> TextBox:
+    quarter = box.height // 4
+    return TextBox(box.x0, box.y0 + quarter, box.x1, box.y1 - quarter)
 
 
 def test_boxes_are_clipped_to_the_frame():

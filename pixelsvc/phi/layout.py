@@ -221,17 +221,19 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
     phi = [i for i, o in enumerate(outcomes) if o.label.is_phi]
     if not phi:
         return
-    safe = [r.box for r, o in zip(reads, outcomes, strict=True)
+    safe = [i for i, (r, o) in enumerate(zip(reads, outcomes, strict=True))
             if o.label is Label.SAFE and not _bare_number(r.text or "")]
     joined: list[tuple[int, Outcome]] = []
     for i, outcome in enumerate(outcomes):
         box = reads[i].box
         if outcome.label.is_phi or outcome.rule == "empty":
             continue
+        if any(_mostly_inside(box, reads[s].box) for s in safe if s != i):
+            continue  # a piece inside a kept annotation's box (`20` of `Depth 20 cm`) is that annotation's
         reach = gap if _is_fragment(box, aspect) else 0.0
-        bare = _bare_number(reads[i].text or "") and not any(_mostly_inside(box, s) for s in safe)
+        bare = _bare_number(reads[i].text or "")
         if bare:
-            reach = max(reach, number_gap)  # (a number inside a kept annotation's box is that annotation's)
+            reach = max(reach, number_gap)
         if reach <= 0:
             continue
         for j in phi:

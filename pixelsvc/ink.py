@@ -58,6 +58,10 @@ _MIN_LINE_ASPECT = 1.5
 _NEIGHBOUR_SHARE = 0.6
 """A run of ink at a box's top or bottom edge at most this share as tall as the line's own ink
 (and apart from it) is the next line of a block that the box's unclip reached into."""
+_MIN_BAND_SHARE = 0.35
+"""A line's own ink spans at least this share of its box across the line (the DB unclip grows a
+box by less than a glyph height): thinner "ink" is a rule or a band of tissue crossing the box,
+and the faint glyphs beside it were not found, so the whole box is painted."""
 _SIDE_SLACK = 1.5
 """The ink rectangle is cut from the box's left and right by at most this many times its
 deepest cut from the top or bottom (plus `_RING`)."""
@@ -185,6 +189,8 @@ def ink_rectangles(pixels: np.ndarray, box: TextBox, margin: int = 0) -> list[Te
     across = own.any(axis=1)
     first, last = np.flatnonzero(across)[[0, -1]]
     start, end, room_before, room_after = _line_band(across)
+    if end - start < _MIN_BAND_SHARE * len(across):  # a thin rule or band, not the line's glyphs
+        return [TextBox(box.x0 - margin, box.y0 - margin, box.x1 + margin, box.y1 + margin, box.score)]
     along = np.flatnonzero(own[start:end].any(axis=0))
     # the DB unclip grows a line's box by about the same distance on every side: a cut from the
     # line's ends much deeper than from its sides means the "ink" is something beside the text

@@ -70,6 +70,19 @@ def test_a_turned_line_keeps_its_faint_end() -> None:
     assert rects[0].y0 <= ink[0] and _covers(rects, (rows - ink[3], ink[0], rows - ink[1], 358))
 
 
+def test_faint_text_crossed_by_a_dark_band_is_masked_whole() -> None:
+    """A dark band of tissue crosses the box of a faint line: its response is far stronger than the
+    glyphs', and a rectangle around it alone would leave the glyphs' lower half unmasked."""
+    frame = np.full((60, 300), 1930, np.uint16)
+    frame[0, 0] = 4095
+    background = frame.copy()
+    _text(frame, "17-DEC-2009", (20, 38), 0.6, 1990, 1)  # six grey levels over the background
+    ink = _ink_box(frame, background)
+    frame[ink[1]:ink[1] + 3, :] = 1500  # the band, over the glyphs' top rows
+    detected = TextBox(ink[0] - 3, ink[1] - 3, ink[2] + 3, ink[3] + 3, 0.9)
+    assert _covers(ink_rectangles(frame, detected), ink)
+
+
 def test_uncertain_ink_returns_the_box() -> None:
     rng = np.random.default_rng(4)
     frame = rng.integers(0, 4000, size=(60, 200), dtype=np.uint16)  # noise everywhere: no clear ink

@@ -142,12 +142,6 @@ def clear_of_kept(rect: TextBox, box: TextBox, cores: Sequence[TextBox]) -> Text
     return TextBox(x0, y0, x1, y1, rect.score)
 
 
-def _mostly_inside(a: TextBox, b: TextBox) -> bool:
-    """At least half of `a` lies inside `b`."""
-    width, height = min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
-    return width > 0 and height > 0 and 2 * width * height >= a.area()
-
-
 def _is_vertical(box: TextBox) -> bool:
     return box.height >= 2 * max(1, box.width)
 
@@ -232,7 +226,7 @@ class FrameMasker:
         margin = self.config.margin
         if self.config.tighten_to_ink:  # the margin is added here, never into the next line's ink
             # a kept read inside a masked box (`2` read again inside `ed 2`) is part of that line
-            cores = [_core(k) for k in keep if not any(_mostly_inside(k, b) for b in boxes)]
+            cores = [_core(k) for k in keep if not any(k.mostly_inside(b) for b in boxes)]
             boxes = [clear_of_kept(rect, box, cores) for box in boxes
                      for rect in ink_rectangles(frame.pixels, box, margin)]
             margin = 0

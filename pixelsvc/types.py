@@ -83,6 +83,17 @@ class TextBox:
     def area(self) -> int:
         return max(0, self.width) * max(0, self.height)
 
+    def overlap(self, other: TextBox) -> int:
+        """Pixels this box shares with `other`."""
+        width = min(self.x1, other.x1) - max(self.x0, other.x0)
+        height = min(self.y1, other.y1) - max(self.y0, other.y0)
+        return max(0, width) * max(0, height)
+
+    def mostly_inside(self, other: TextBox) -> bool:
+        """At least half of this box (and some of it) lies inside `other`."""
+        shared = self.overlap(other)
+        return shared > 0 and 2 * shared >= self.area()
+
 
 @dataclass(frozen=True, slots=True)
 class Detection:

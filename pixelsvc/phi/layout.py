@@ -191,13 +191,6 @@ def _stacked(piece: TextBox, line: TextBox) -> bool:
     return width >= 0.5 * piece.width and gap <= _STACK_GAP * min(piece.height, line.height)
 
 
-def _mostly_inside(a: TextBox, b: TextBox) -> bool:
-    """At least half of `a` lies inside `b`."""
-    width = min(a.x1, b.x1) - max(a.x0, b.x0)
-    height = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return width > 0 and height > 0 and width * height >= _OVERLAP_SHARE * a.area()
-
-
 def _bare_number(text: str) -> bool:
     """Digits and separators only (`675`, `(412)`, `138-2`): no letter, no unit, no label."""
     return any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text)
@@ -228,7 +221,7 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
         box = reads[i].box
         if outcome.label.is_phi or outcome.rule == "empty":
             continue
-        if any(_mostly_inside(box, reads[s].box) for s in safe if s != i):
+        if any(box.mostly_inside(reads[s].box) for s in safe if s != i):
             continue  # a piece inside a kept annotation's box (`20` of `Depth 20 cm`) is that annotation's
         reach = gap if _is_fragment(box, aspect) else 0.0
         bare = _bare_number(reads[i].text or "")

@@ -183,14 +183,14 @@ def ink_rectangles(pixels: np.ndarray, box: TextBox, margin: int = 0) -> list[Te
     """
     found = _segment(pixels, box, quietest_side=True)
     if found is None:
-        return [TextBox(box.x0 - margin, box.y0 - margin, box.x1 + margin, box.y1 + margin, box.score)]
+        return [box.grown(margin)]
     vertical = _is_vertical(box)
     own = found.map.T if vertical else found.map  # (across the line, along it)
     across = own.any(axis=1)
     first, last = np.flatnonzero(across)[[0, -1]]
     start, end, room_before, room_after = _line_band(across)
     if end - start < _MIN_BAND_SHARE * len(across):  # a thin rule or band, not the line's glyphs
-        return [TextBox(box.x0 - margin, box.y0 - margin, box.x1 + margin, box.y1 + margin, box.score)]
+        return [box.grown(margin)]
     along = np.flatnonzero(own[start:end].any(axis=0))
     # the DB unclip grows a line's box by about the same distance on every side: a cut from the
     # line's ends much deeper than from its sides means the "ink" is something beside the text

@@ -155,10 +155,6 @@ def _core(box: TextBox) -> TextBox:
     return TextBox(box.x0, box.y0 + quarter, box.x1, box.y1 - quarter, box.score)
 
 
-def _grown(box: TextBox, margin: int) -> TextBox:
-    return TextBox(box.x0 - margin, box.y0 - margin, box.x1 + margin, box.y1 + margin, box.score)
-
-
 def _within(box: TextBox, outer: TextBox) -> TextBox:
     return TextBox(max(box.x0, outer.x0), max(box.y0, outer.y0), min(box.x1, outer.x1), min(box.y1, outer.y1),
                    box.score)
@@ -233,7 +229,7 @@ class FrameMasker:
         bridges = []
         if self.config.bridge_line_gap > 0 or self.config.bridge_block_gap > 0:
             gaps = bridge_gaps(boxes, keep, self.config.bridge_line_gap, self.config.bridge_block_gap)
-            bridges = [_within(_grown(ink, self.config.margin), gap) for gap in gaps
+            bridges = [_within(ink.grown(self.config.margin), gap) for gap in gaps
                        if (ink := ink_box(frame.pixels, gap)) is not None]  # an empty gap stays as it is
         rects = expand_and_merge(boxes, margin, self.config.merge_distance, rows, cols, keep)
         # painted as they are: merged with the lines, a bridge would grow their rectangles

@@ -83,6 +83,10 @@ class TextBox:
     def area(self) -> int:
         return max(0, self.width) * max(0, self.height)
 
+    def grown(self, margin: int) -> TextBox:
+        """This box with `margin` pixels added on every side (not clipped to a frame)."""
+        return TextBox(self.x0 - margin, self.y0 - margin, self.x1 + margin, self.y1 + margin, self.score)
+
     def overlap(self, other: TextBox) -> int:
         """Pixels this box shares with `other`."""
         width = min(self.x1, other.x1) - max(self.x0, other.x0)

@@ -90,11 +90,12 @@ def test_a_line_mask_stops_at_the_core_of_a_kept_line_beside_it():
     it is cut back to their cores, never into its own line's core."""
     box = TextBox(0, 0, 100, 20)
     rect = TextBox(-3, -3, 103, 23)
-    below, after = TextBox(0, 14, 60, 34), TextBox(101, 0, 150, 20)  # cores (0, 19, 60, 29), (101, 5, 150, 15)
-    cut = clear_of_kept(rect, box, [_core_of(below), _core_of(after)])
+    # the middle halves of a kept line below, TextBox(0, 14, 60, 34), and of one after it on its row
+    below, after = TextBox(0, 19, 60, 29), TextBox(101, 5, 150, 15)
+    cut = clear_of_kept(rect, box, [below, after])
     assert (cut.x0, cut.y0, cut.x1, cut.y1) == (-3, -3, 101, 19)
-    touching = TextBox(0, 8, 60, 28)  # its core meets the masked line's: whose glyphs are there is unclear
-    assert clear_of_kept(rect, box, [_core_of(touching)]) == rect
+    touching = TextBox(0, 13, 60, 23)  # it meets the masked line's middle: whose glyphs are there is unclear
+    assert clear_of_kept(rect, box, [touching]) == rect
 
 
 def test_the_masker_leaves_a_kept_line_of_a_block_alone_when_it_paints_a_whole_box():
@@ -106,11 +107,6 @@ def test_the_masker_leaves_a_kept_line_of_a_block_alone_when_it_paints_a_whole_b
     assert (alone[29:33, 10:70] != 100).all()  # without the kept read the box reaches into its line
     assert (beside[29:39, 10:70] == 100).all()
     assert (beside[12:28, 10:110] != 100).all()  # the masked line itself is painted as before
-
-
-def _core_of(box: TextBox) -> TextBox:
-    quarter = box.height // 4
-    return TextBox(box.x0, box.y0 + quarter, box.x1, box.y1 - quarter)
 
 
 def test_boxes_are_clipped_to_the_frame():

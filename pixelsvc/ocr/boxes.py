@@ -35,12 +35,8 @@ def merge_boxes(boxes: list[TextBox], min_iou: float = 0.5) -> list[TextBox]:
 
 def box_iou(a: TextBox, b: TextBox) -> float:
     """Intersection over union of two boxes."""
-    ix = min(a.x1, b.x1) - max(a.x0, b.x0)
-    iy = min(a.y1, b.y1) - max(a.y0, b.y0)
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    inter = ix * iy
-    return inter / (a.area() + b.area() - inter)
+    inter = a.overlap(b)
+    return inter / (a.area() + b.area() - inter) if inter else 0.0
 
 
 _PIECE_OVERLAP = 0.7

@@ -18,8 +18,8 @@ A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
   source-frame pixels (floor the minima, ceil the maxima). A region holding several lines
   of a dense block is cut at the valleys of its row profile, one box per line. Boxes found
   on several views or tiles are merged here, and nowhere else (`detect_frames`, with the box
-  rules of `pixelsvc.ocr.boxes`); a fine-pass box is kept only where the first pass found
-  nothing on any view of the frame; a line printed at 90 degrees that came back in word
+  rules of `pixelsvc.ocr.boxes`); a fine-pass box is kept unless it lies mostly inside a
+  first-pass line box of any view of the frame; a line printed at 90 degrees that came back in word
   pieces also gets one box over the whole line; a merged box that stops short of its line's
   last character grows over it (`pixelsvc.ink`).
 """
@@ -42,7 +42,7 @@ from pixelsvc.ocr.fine import fine_windows
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import Detection, RenderedFrame, TextBox
 
-__all__ = ["DBMap", "DBPostProcessor", "TextDetector", "box_iou", "merge_boxes", "upload_uint8"]
+__all__ = ["DBMap", "DBPostProcessor", "TextDetector", "box_iou", "merge_boxes", "new_fine_lines", "upload_uint8"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,12 +254,15 @@ class TextDetector:
         """Boxes for every view; `frames` groups the indices of the views of one frame.
 
         The first pass runs on every view; the fine pass then rescans where its boxes leave
-        candidate small-text ink (`plan_fine`). A fine-pass box is kept only where no
-        first-pass line box (no thicker than `fine_cover_line`) of any view of its frame lies,
-        and only when it is no thicker than a small line (`fine_max_line`; thicker ones are
-        texture the larger scale made look like text): the fine pass adds lines the first pass
-        missed or saw only as part of a thick blob, and leaves the boxes (and the reads and
-        masks built on them) it found alone.
+        candidate small-text ink (`plan_fine`). A fine-pass box is kept unless it lies mostly
+        inside a first-pass line box (no thicker than `fine_cover_line`) of any view of its
+        frame, and only when it is no thicker than a small line (`fine_max_line`; thicker ones
+        are texture the larger scale made look like text): the fine pass adds lines the first
+        pass missed or saw only as part of a thick blob, and leaves the lines it found (and
+        the reads and masks built on them) alone. Only mostly inside: in a block of small
+        lines the first pass often finds a few, and their boxes' unclip reaches into the lines
+        beside them; a line the fine pass finds is dropped only when a first-pass box already
+        holds it.
         """
         jobs = [job for index, view in enumerate(views) for job in self.plan(index, view)]
         out = [merge_boxes(boxes) for boxes in self._run(views, jobs)]
@@ -272,10 +275,7 @@ class TextDetector:
             coarse_of.update(dict.fromkeys(indices, lines))
         fine_jobs = [job for index, view in enumerate(views) for job in self.plan_fine(index, view, coarse_of[index])]
         for index, boxes in enumerate(self._run(views, fine_jobs)):
-            coarse = coarse_of[index]
-            fine = [box for box in merge_boxes(boxes)
-                    if min(box.x1 - box.x0, box.y1 - box.y0) <= self.config.fine_max_line
-                    and not any(box_iou(box, c) > 0 for c in coarse)]
+            fine = new_fine_lines(merge_boxes(boxes), coarse_of[index], self.config.fine_max_line)
             if fine:
                 out[index] = merge_boxes(out[index] + fine)
         return out
@@ -384,6 +384,13 @@ class TextDetector:
                 score,
             ))
         return out
+
+
+def new_fine_lines(fine: Sequence[TextBox], coarse: Sequence[TextBox], max_line: int) -> list[TextBox]:
+    """The fine pass's boxes that add a line: no thicker than `max_line`, and not mostly inside
+    a first-pass line box `coarse` (a box that only reaches into one is a line beside it)."""
+    return [box for box in fine
+            if min(box.width, box.height) <= max_line and not any(box.mostly_inside(c) for c in coarse)]
 
 
 def _is_ruler(views: Sequence[RenderedFrame], detection: Detection) -> bool:

@@ -20,8 +20,8 @@ from pixelsvc.ocr.det import (
     _split_lines,
     _target_shape,
     _tile_starts,
-    box_iou,
     merge_boxes,
+    new_fine_lines,
 )
 from pixelsvc.ocr.fine import fine_windows
 from pixelsvc.ocr.zoo import get_spec
@@ -128,7 +128,7 @@ def test_the_fine_pass_looks_only_at_small_text_ink_outside_first_pass_boxes(eng
     assert fine_windows(noise_only, [], cfg) == []  # texture alone is not rescanned
 
 
-def test_the_fine_pass_only_adds_boxes_where_the_first_found_none(engine):
+def test_the_fine_pass_adds_boxes_only_for_lines_the_first_did_not_hold(engine):
     """Lines the first pass found keep their boxes (and so their reads and masks) exactly."""
     views = engine.renderer.render(make_frame(52, 384, 448, bits=16, sizes=(6, 12)).frame)
     without = _detector(engine, fine_factor=1.0).detect_frames([views])[0]
@@ -138,7 +138,23 @@ def test_the_fine_pass_only_adds_boxes_where_the_first_found_none(engine):
     assert before <= after
     for added in after - before:
         box = TextBox(*added[:4], 0.0)
-        assert not any(box_iou(box, d.box) > 0 for d in without)
+        assert not any(box.mostly_inside(d.box) for d in without)
+
+
+def test_a_fine_line_that_only_touches_a_first_pass_box_is_added():
+    """Boxes measured on a generated 3000 px radiograph with a block of six 7 px lines (date, age,
+    id among them): the first pass found the top three, its local view one more box cut across
+    the last two lines, and one thick blob over the whole block. The fine pass found all six;
+    the lower three touch first-pass boxes (their unclip reaches into the lines beside) and were
+    dropped, leaving three PHI lines unmasked. A line is now dropped only when a first-pass box
+    already holds most of it."""
+    coarse = [TextBox(23, 2760, 99, 2779), TextBox(26, 2773, 84, 2787), TextBox(36, 2786, 101, 2803),
+              TextBox(22, 2822, 61, 2840)]  # the blob (6, 2746, 117, 2844) is no line box: 98 px thick
+    fine = [TextBox(22, 2763, 101, 2777), TextBox(22, 2775, 80, 2791), TextBox(22, 2788, 104, 2804),
+            TextBox(21, 2801, 56, 2817), TextBox(21, 2814, 103, 2831), TextBox(21, 2827, 91, 2843)]
+    assert new_fine_lines(fine, coarse, max_line=48) == fine[3:]
+    assert new_fine_lines(fine, [], max_line=48) == fine
+    assert new_fine_lines([TextBox(0, 0, 200, 60)], [], max_line=48) == []  # thicker than a small line
 
 
 def test_the_fine_pass_looks_inside_a_thick_first_pass_box(engine):

@@ -32,9 +32,11 @@ _DAY_MONTH = re.compile(
     rf"(?<![A-Z0-9])(?:\d{{1,2}}[\s\-./]?(?:{'|'.join(MONTH_ABBR)})|(?:{'|'.join(MONTH_ABBR)})[\s\-./]?\d{{1,2}})(?![A-Z0-9])"
 )
 """A day beside a month name (`4-DEC`, `NOV 07`): part of a date whose year OCR lost, never a code."""
-_CLOCK_IN_LINE = re.compile(r"(?<![\w.:;])(?:[01]?\d|2[0-3])\s?[:;]\s?[0-5]\d\s?[:;.,\-]\s?[0-5]\d(?!\d)")
-"""Hours, minutes and seconds anywhere in a line (`3:40-29`, a time whose second colon OCR read as
-a dash); `Zoom 1:20` is a ratio."""
+_CLOCK_IN_LINE = re.compile(
+    r"(?<![\w.:;])(?:[01]?\d|2[0-3])\s?(?:[:;]\s?[0-5]\d\s?[:;.,\-]|[.,\-]\s?[0-5]\d\s?[:;])\s?[0-5]\d(?!\d)"
+)
+"""Hours, minutes and seconds anywhere in a line (`3:40-29`, `12-36:00`: a time with one of its
+colons read as a dash or a dot); `Zoom 1:20` is a ratio."""
 _NUMBERS_ONLY = re.compile(r"[\d\s,./\-]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 """A year beside other numbers and nothing else (`4, 1984`: a date whose month OCR lost)."""

@@ -118,8 +118,8 @@ def test_clinical_annotations_with_ocr_slips_stay(clf: PhiClassifier, text: str)
 @pytest.mark.parametrize(
     "text",
     ["0061 866", "A0352S59", "09/15/O18", "24.O 9.2016", "555-1234", "12-4567", "02:2", "1404.2005", " 4, 1984",
-     "A201410.26", "4-DEC", "NOV 07", "3:40-29", "12-36:00", "7-075"],  # a long number after a letter, a date without its
-    # year, an id's zero-padded piece
+     "A201410.26", "4-DEC", "NOV 07", "3:40-29", "12-36:00", "7-075"],
+    # a long number after a letter, a date without its year, times with a colon misread, an id's zero-padded piece
 )
 def test_misread_phi_is_never_safe(clf: PhiClassifier, text: str) -> None:
     """OCR slips turn dates, ids and phone numbers into number soup; the strict grammar keeps them out."""

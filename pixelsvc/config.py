@@ -141,6 +141,10 @@ class DetConfig:
     first scale saw as one blob (on 3000 px radiographs a 9 px block came back inside a
     2133 px box), and it is read as one garbled line. The fine pass looks inside it, and the
     lines it finds there are added."""
+    rescan_confidence: float = 0.5
+    """A line box (no thicker than `fine_cover_line`) read as at most one letter or digit below
+    this confidence is detected again by the fine pass, and the lines found inside it are read
+    (a box over two fused small lines reads as nothing); 0 turns it off."""
     fine_view: str = "local"
     """Which rendering the fine pass rescans (the local-contrast view found most of those lines)."""
     fine_max_scale: float = 4.0
@@ -175,6 +179,7 @@ class DetConfig:
         _check_range(self, "fine_kernel", 3, 63)
         _check_range(self, "fine_max_line", 8, 4096)
         _check_range(self, "fine_cover_line", 8, 100_000)
+        _check_range(self, "rescan_confidence", 0.0, 1.0)
         _check_range(self, "fine_percentile", 50.0, 100.0)
         _check_range(self, "fine_min_response", 0, 255)
         _check_range(self, "fine_cell", 8, 512)

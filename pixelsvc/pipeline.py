@@ -38,6 +38,7 @@ from pixelsvc.types import (
     Label,
     PhiContext,
     Policy,
+    RenderedFrame,
     TextRead,
     Verdict,
 )
@@ -202,6 +203,8 @@ class Engine:
             detections = self.detector.detect_frames(views_per_frame)
         with self._timed("recognise"):
             reads = self.reader.read(views_per_frame, detections, dedup=self.config.dedup_crops)
+        if self.config.det.rescan_confidence > 0:
+            reads = self._rescan_unread(views_per_frame, reads)
         with self._lock:
             self._stats.views += sum(len(views) for views in views_per_frame)
             self._stats.crops += sum(len(found) for found in detections)
@@ -222,6 +225,29 @@ class Engine:
         return FrameResult(frame.key, tuple(verdicts), masked)
 
     # --- helpers ---------------------------------------------------------------------
+
+    def _rescan_unread(self, views_per_frame: Sequence[Sequence[RenderedFrame]],
+                       reads: list[list[TextRead]]) -> list[list[TextRead]]:
+        """Add the lines the fine pass finds inside line boxes that were read as (almost) nothing.
+
+        Such a box is kept as a stray mark (one glyph of unknown text), but it often holds two
+        or three small lines the detector fused (`TextDetector.rescan`).
+        """
+        det = self.config.det
+        least = det.rescan_confidence
+        thickest = det.fine_cover_line  # thicker boxes were rescanned by the fine pass already
+        regions = [[r.box for r in frame_reads if _unread(r, least) and min(r.box.width, r.box.height) <= thickest]
+                   for frame_reads in reads]
+        if not any(regions):
+            return reads
+        with self._timed("detect"):
+            read_boxes = [[r.box for r in frame_reads if not _unread(r, least)] for frame_reads in reads]
+            found = self.detector.rescan(views_per_frame, regions, read_boxes)
+        if not any(found):
+            return reads
+        with self._timed("recognise"):
+            more = self.reader.read(views_per_frame, found, dedup=self.config.dedup_crops)
+        return [frame_reads + extra for frame_reads, extra in zip(reads, more, strict=True)]
 
     def _dedup(self, frames: Sequence[Frame]) -> tuple[list[int], list[Frame]]:
         """For each frame, the index of the first identical frame; and the unique frames."""
@@ -267,6 +293,11 @@ class Engine:
             elapsed = time.perf_counter() - start
             with self._lock:
                 self._stats.seconds[stage] += elapsed
+
+
+def _unread(read: TextRead, confidence: float) -> bool:
+    """Read as at most one letter or digit, with less than `confidence`."""
+    return read.confidence < confidence and sum(ch.isalnum() for ch in read.text or "") <= 1
 
 
 def _keep_unread_regions(verdicts: list[Verdict], frame: Frame, config: MaskConfig) -> list[Verdict]:

@@ -246,6 +246,44 @@ class TextDetector:
             out.append(detections)
         return out
 
+    def rescan(self, views_per_frame: Sequence[Sequence[RenderedFrame]],
+               regions_per_frame: Sequence[Sequence[TextBox]],
+               read_per_frame: Sequence[Sequence[TextBox]]) -> list[list[Detection]]:
+        """Lines found by the fine pass inside boxes whose text could not be read.
+
+        A first-pass box over two or three small lines of a block (the DB map fused them) is
+        read as nothing, and as a line box it hides those lines from the fine pass. Each such
+        region of a frame (`regions_per_frame`, from the reads) is detected again on the
+        `fine_view` at the fine-pass scale; a box found there is a new line when it is no
+        thicker than a small line, lies mostly inside its region, and not mostly inside a box
+        of the frame that was read (`read_per_frame`). Each is read on the fine view.
+        """
+        cfg = self.config
+        flat = [view for views in views_per_frame for view in views]
+        jobs, chosen, start = [], [], 0  # chosen: per frame, its fine view's index in flat (or None)
+        for views, regions in zip(views_per_frame, regions_per_frame, strict=True):
+            local = next((i for i, v in enumerate(views) if v.rendering == cfg.fine_view), None)
+            index = None if local is None or cfg.fine_factor <= 1.0 or not regions else start + local
+            if index is not None:
+                rows, cols = flat[index].image.shape[:2]
+                scale = min(_detection_scale(rows, cols, cfg) * cfg.fine_factor, cfg.fine_max_scale)
+                for region in regions:
+                    grown = region.grown(_RESCAN_MARGIN)
+                    window = (max(0, grown.x0), max(0, grown.y0), min(cols, grown.x1), min(rows, grown.y1))
+                    jobs += self._tiles(index, flat[index], scale, window, fine=True)
+            chosen.append((index, local))
+            start += len(views)
+        found = self._run(flat, jobs) if jobs else [[] for _ in flat]
+        out: list[list[Detection]] = []
+        for (index, local), regions, read in zip(chosen, regions_per_frame, read_per_frame, strict=True):
+            if index is None:
+                out.append([])
+                continue
+            lines = new_fine_lines(merge_boxes(found[index]), read, cfg.fine_max_line)
+            out.append([Detection(box, local) for box in lines
+                        if any(box.mostly_inside(r.grown(_RESCAN_MARGIN)) for r in regions)])
+        return out
+
     def detect(self, views: Sequence[RenderedFrame]) -> list[list[TextBox]]:
         """Boxes for every view on its own, in the source-frame pixels of that view's frame."""
         return self._detect(views, [range(i, i + 1) for i in range(len(views))])
@@ -384,6 +422,10 @@ class TextDetector:
                 score,
             ))
         return out
+
+
+_RESCAN_MARGIN = 4
+"""Pixels around an unread box that its rescan also looks at (the fused lines' outer glyph edges)."""
 
 
 def new_fine_lines(fine: Sequence[TextBox], coarse: Sequence[TextBox], max_line: int) -> list[TextBox]:

@@ -195,6 +195,43 @@ def test_the_fine_pass_looks_inside_a_thick_first_pass_box(engine):
     assert lines_found(_detector(engine, fine_factor=2.0, fine_cover_line=100_000)) == 0  # the blob hid them
 
 
+def _small_block(lines: list[str], top: int) -> tuple[np.ndarray, np.ndarray]:
+    """A 2000 px CT with a block of 8 px lines at the top right: (uint16 pixels, glyph ink)."""
+    fonts = find_fonts()
+    if not fonts:
+        pytest.skip("no TrueType font installed")
+    background = procedural("ct", random.Random(22), 2000, 2000, 1, False).frames[0]
+    layer = Image.new("L", (2000, 2000), 0)
+    font = ImageFont.truetype(str(fonts[0]), 8)
+    for k, text in enumerate(lines):
+        ImageDraw.Draw(layer).text((1904, top + 13 * k), text, fill=255, font=font)
+    alpha = np.asarray(layer, np.float32) / 255
+    background = background / background.max()
+    pixels = np.clip((background * (1 - alpha) + 0.2 * alpha) * 65535, 0, 65535).astype(np.uint16)
+    return pixels, alpha > 0.25
+
+
+def test_a_box_read_as_nothing_is_rescanned_for_the_lines_inside(engine):
+    """Two lines of a small block fused into one box read as nothing (kept as a stray mark) hide
+    from the fine pass as a line box; the rescan of that box finds both lines."""
+    lines = ["DOB: 1961-04-12", "Age: 062Y"]
+    pixels, ink = _small_block(lines, 40)
+    views = engine.renderer.render(Frame(("rescan", 0), pixels, "MONOCHROME2", 16))
+    detector = _detector(engine, fine_factor=2.0)
+    fused = TextBox(1898, 34, 1990, 66, 0.7)  # over both lines, as the first pass returned such a pair
+    found = detector.rescan([views], [[fused]], [[]])[0]
+    assert found and all(d.box.mostly_inside(fused.grown(4)) for d in found)
+    assert {views[d.view].rendering for d in found} == {detector.config.fine_view}
+    for row in range(len(lines)):
+        line_ink = ink.copy()
+        line_ink[:40 + 13 * row] = line_ink[40 + 13 * (row + 1):] = False
+        assert _covered([d.box for d in found], line_ink) >= 0.98, f"line {row} not found"
+    # a line already read is not added again, and nothing is rescanned without an unread box
+    assert detector.rescan([views], [[fused]], [[d.box for d in found]]) == [[]]
+    assert detector.rescan([views], [[]], [[]]) == [[]]
+    assert _detector(engine, fine_factor=1.0).rescan([views], [[fused]], [[]]) == [[]]
+
+
 def test_a_scale_bar_gets_no_box_and_the_text_beside_it_does(engine):
     """A ruler reads as garbage (`EEEL`) and was masked as unreadable text; it is no text."""
     rng = np.random.default_rng(11)

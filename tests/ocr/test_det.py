@@ -157,26 +157,31 @@ def test_a_fine_line_that_only_touches_a_first_pass_box_is_added():
     assert new_fine_lines([TextBox(0, 0, 200, 60)], [], max_line=48) == []  # thicker than a small line
 
 
-def test_the_fine_pass_looks_inside_a_thick_first_pass_box(engine):
-    """A block of 8 px lines on a 2000 px CT comes back from the first pass inside one thick box
-    (a blob, read as one garbled line); the fine pass still finds the lines in it."""
+def _small_block(lines: list[str], top: int) -> tuple[np.ndarray, np.ndarray]:
+    """A 2000 px CT with a block of 8 px lines at the top right: (uint16 pixels, glyph ink)."""
     fonts = find_fonts()
     if not fonts:
         pytest.skip("no TrueType font installed")
     background = procedural("ct", random.Random(22), 2000, 2000, 1, False).frames[0]
     layer = Image.new("L", (2000, 2000), 0)
     font = ImageFont.truetype(str(fonts[0]), 8)
-    lines = ["Patient: DOE^JANE", "ID: 4471-2093-88", "DOB: 1961-04-12", "Hospital: Mercy General",
-             "Date: 2021-07-20"]
     for k, text in enumerate(lines):
-        ImageDraw.Draw(layer).text((1904, 40 + 13 * k), text, fill=255, font=font)
+        ImageDraw.Draw(layer).text((1904, top + 13 * k), text, fill=255, font=font)
     alpha = np.asarray(layer, np.float32) / 255
     background = background / background.max()
     pixels = np.clip((background * (1 - alpha) + 0.2 * alpha) * 65535, 0, 65535).astype(np.uint16)
+    return pixels, alpha > 0.25
+
+
+def test_the_fine_pass_looks_inside_a_thick_first_pass_box(engine):
+    """A block of 8 px lines on a 2000 px CT comes back from the first pass inside one thick box
+    (a blob, read as one garbled line); the fine pass still finds the lines in it."""
+    lines = ["Patient: DOE^JANE", "ID: 4471-2093-88", "DOB: 1961-04-12", "Hospital: Mercy General",
+             "Date: 2021-07-20"]
+    pixels, ink = _small_block(lines, 40)
     views = engine.renderer.render(Frame(("thick", 0), pixels, "MONOCHROME2", 16))
     detector = _detector(engine, fine_factor=2.0)
     cfg = detector.config
-    ink = alpha > 0.25
     first = [d.box for d in _detector(engine, fine_factor=1.0).detect_frames([views])[0]]
     thick = [b for b in first if min(b.width, b.height) > cfg.fine_cover_line]
     assert _covered(thick, ink, margin=0) >= 0.98, "the first pass no longer sees this block as a blob: redraw the case"
@@ -193,22 +198,6 @@ def test_the_fine_pass_looks_inside_a_thick_first_pass_box(engine):
 
     assert lines_found(detector) >= 4  # the last line is only partly found: the mask stage grows it
     assert lines_found(_detector(engine, fine_factor=2.0, fine_cover_line=100_000)) == 0  # the blob hid them
-
-
-def _small_block(lines: list[str], top: int) -> tuple[np.ndarray, np.ndarray]:
-    """A 2000 px CT with a block of 8 px lines at the top right: (uint16 pixels, glyph ink)."""
-    fonts = find_fonts()
-    if not fonts:
-        pytest.skip("no TrueType font installed")
-    background = procedural("ct", random.Random(22), 2000, 2000, 1, False).frames[0]
-    layer = Image.new("L", (2000, 2000), 0)
-    font = ImageFont.truetype(str(fonts[0]), 8)
-    for k, text in enumerate(lines):
-        ImageDraw.Draw(layer).text((1904, top + 13 * k), text, fill=255, font=font)
-    alpha = np.asarray(layer, np.float32) / 255
-    background = background / background.max()
-    pixels = np.clip((background * (1 - alpha) + 0.2 * alpha) * 65535, 0, 65535).astype(np.uint16)
-    return pixels, alpha > 0.25
 
 
 def test_a_box_read_as_nothing_is_rescanned_for_the_lines_inside(engine):

@@ -39,6 +39,7 @@ from pixelsvc.types import (
     PhiContext,
     Policy,
     RenderedFrame,
+    TextBox,
     TextRead,
     Verdict,
 )
@@ -207,7 +208,7 @@ class Engine:
             reads = self._rescan_unread(views_per_frame, reads)
         with self._lock:
             self._stats.views += sum(len(views) for views in views_per_frame)
-            self._stats.crops += sum(len(found) for found in detections)
+            self._stats.crops += sum(len(frame_reads) for frame_reads in reads)  # a read per line, rescanned ones too
             self._stats.crops_read = self.recognizer.crops_read
         return reads
 
@@ -233,15 +234,19 @@ class Engine:
         Such a box is kept as a stray mark (one glyph of unknown text), but it often holds two
         or three small lines the detector fused (`TextDetector.rescan`).
         """
-        det = self.config.det
-        least = det.rescan_confidence
-        thickest = det.fine_cover_line  # thicker boxes were rescanned by the fine pass already
-        regions = [[r.box for r in frame_reads if _unread(r, least) and min(r.box.width, r.box.height) <= thickest]
-                   for frame_reads in reads]
+        least = self.config.det.rescan_confidence
+        thickest = self.config.det.fine_cover_line  # thicker boxes were rescanned by the fine pass already
+        regions: list[list[TextBox]] = [[] for _ in reads]
+        read_boxes: list[list[TextBox]] = [[] for _ in reads]
+        for frame_reads, unread, read in zip(reads, regions, read_boxes, strict=True):
+            for r in frame_reads:
+                if not _unread(r, least):
+                    read.append(r.box)
+                elif min(r.box.width, r.box.height) <= thickest:
+                    unread.append(r.box)
         if not any(regions):
             return reads
         with self._timed("detect"):
-            read_boxes = [[r.box for r in frame_reads if not _unread(r, least)] for frame_reads in reads]
             found = self.detector.rescan(views_per_frame, regions, read_boxes)
         if not any(found):
             return reads

@@ -258,19 +258,16 @@ class TextDetector:
         thicker than a small line, lies mostly inside its region, and not mostly inside a box
         of the frame that was read (`read_per_frame`). Each is read on the fine view.
         """
-        cfg = self.config
         flat = [view for views in views_per_frame for view in views]
-        jobs, chosen, start = [], [], 0  # chosen: per frame, its fine view's index in flat (or None)
+        jobs, chosen, start = [], [], 0  # chosen: per frame, its fine view's index in flat and in the frame
         for views, regions in zip(views_per_frame, regions_per_frame, strict=True):
-            local = next((i for i, v in enumerate(views) if v.rendering == cfg.fine_view), None)
-            index = None if local is None or cfg.fine_factor <= 1.0 or not regions else start + local
+            local = next((i for i, v in enumerate(views) if self._is_fine_view(v)), None)
+            index = None if local is None or not regions else start + local
             if index is not None:
                 rows, cols = flat[index].image.shape[:2]
-                scale = min(_detection_scale(rows, cols, cfg) * cfg.fine_factor, cfg.fine_max_scale)
-                for region in regions:
-                    grown = region.grown(_RESCAN_MARGIN)
-                    window = (max(0, grown.x0), max(0, grown.y0), min(cols, grown.x1), min(rows, grown.y1))
-                    jobs += self._tiles(index, flat[index], scale, window, fine=True)
+                windows = [(max(0, g.x0), max(0, g.y0), min(cols, g.x1), min(rows, g.y1))
+                           for g in (region.grown(_RESCAN_MARGIN) for region in regions)]
+                jobs += self._fine_jobs(index, flat[index], windows)
             chosen.append((index, local))
             start += len(views)
         found = self._run(flat, jobs) if jobs else [[] for _ in flat]
@@ -279,7 +276,7 @@ class TextDetector:
             if index is None:
                 out.append([])
                 continue
-            lines = new_fine_lines(merge_boxes(found[index]), read, cfg.fine_max_line)
+            lines = new_fine_lines(merge_boxes(found[index]), read, self.config.fine_max_line)
             out.append([Detection(box, local) for box in lines
                         if any(box.mostly_inside(r.grown(_RESCAN_MARGIN)) for r in regions)])
         return out
@@ -353,12 +350,22 @@ class TextDetector:
         small frames; 6-10 px glyphs on radiographs shrunk to fit) are found there.
         """
         cfg = self.config
-        if cfg.fine_factor <= 1.0 or view.rendering != cfg.fine_view:
+        if not self._is_fine_view(view):
             return []
         rows, cols = view.image.shape[:2]
-        scale = min(_detection_scale(rows, cols, cfg) * cfg.fine_factor, cfg.fine_max_scale)
         everywhere = [(0, 0, cols, rows)]
         regions = everywhere if cfg.fine_everywhere else fine_windows(view.image[:, :, 0], covered, cfg)
+        return self._fine_jobs(index, view, regions)
+
+    def _is_fine_view(self, view: RenderedFrame) -> bool:
+        """Whether the fine pass (and the rescan of unread boxes) runs on this view."""
+        return self.config.fine_factor > 1.0 and view.rendering == self.config.fine_view
+
+    def _fine_jobs(self, index: int, view: RenderedFrame, regions: Sequence[tuple[int, int, int, int]]) -> list[_Job]:
+        """Jobs over regions (x0, y0, x1, y1) of the fine view, at `fine_factor` times the first scale."""
+        cfg = self.config
+        rows, cols = view.image.shape[:2]
+        scale = min(_detection_scale(rows, cols, cfg) * cfg.fine_factor, cfg.fine_max_scale)
         return [job for region in regions for job in self._tiles(index, view, scale, region, fine=True)]
 
     def _tiles(self, index: int, view: RenderedFrame, scale: float, region: tuple[int, int, int, int],

@@ -6,6 +6,7 @@ Pure functions of strings; nothing logs or raises with the text (it may be PHI).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pixelsvc.phi.dates import MONTH_ABBR
 from pixelsvc.phi.lexicon import UNITS
@@ -26,6 +27,9 @@ _NUMERIC_PIECE = re.compile(r"[\d.,%+\-]*\d[\d.,%+\-]*")
 _DATE_LIKE = re.compile(r"(?<![\w.+/])\d{1,4}([/.\-])\d{1,2}\1\d{2,4}(?!\w)")
 """Three numbers with one separator (`13/45/2021`, `2021.07.20`): a misread date or an id, never safe;
 `1/2/4` (a persistence setting) is not one."""
+_DATE_WITH_SLIPS = re.compile(r"(?<![\w.+/])[\dOISBZGL|]{1,4}([/.\-])[\dOISBZGL|]{1,2}\1[\dOISBZGL|]{2,4}(?![\w/])")
+"""`_DATE_LIKE` where OCR read a digit at a number's edge as a letter (`S/l9/22`); counted only
+with three real digits in it."""
 _CLOCK_LIKE = re.compile(r"[\d\s:;.,]*\d\s?[:;]\s?\d[\d\s:;.,]*")
 """Digits around a colon and nothing else (`02:2`, `1:20`): a misread time, never safe on its own."""
 _DAY_MONTH = re.compile(
@@ -37,6 +41,15 @@ _CLOCK_IN_LINE = re.compile(
 )
 """Hours, minutes and seconds anywhere in a line (`3:40-29`, `12-36:00`: a time with one of its
 colons read as a dash or a dot); `Zoom 1:20` is a ratio."""
+_CLOCK_TIME = re.compile(
+    r"(?<![\w.:;/])(?:[01]\d|2[0-3])\s?[:;]\s?[0-5]\d(?![\d.:/])|(?<![\w.])(?:[01]?\d|2[0-3])H[0-5]\d(?![\w.])"
+)
+"""A time of day anywhere in a line (read on the numeric view): a two-digit hour and minutes
+(`17:09`, `02;26`) or the `14h08` form. Ratios (`Zoom 1:20`, `1:100`) have a one-digit left
+side or a three-digit right side."""
+_MERIDIEM = re.compile(r"\d\s?[AP]\.?M\b")
+"""Digits before AM/PM (`9:4AM`, `934AM`: a time that lost a digit or its colon), on the line as
+read: in the numeric view `72BPM` would become `728PM`."""
 _NUMBERS_ONLY = re.compile(r"[\d\s,./\-]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 """A year beside other numbers and nothing else (`4, 1984`: a date whose month OCR lost)."""
@@ -163,6 +176,13 @@ def _safe_as_misread(piece: str, fixed: str, allow: frozenset[str]) -> bool:
     return is_settings_run(fixed, allow)
 
 
+def _strip_accents(text: str) -> str:
+    """Letters without their accents (`MÓDE` -> `MODE`): the recogniser puts accents on noisy Latin glyphs."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
 _PHRASES: dict[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]] = {}
 
 
@@ -225,7 +245,8 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
     short technical code, so the line is clinical annotation (`TIS0.0 MI 0.6`, `Se: 3/2`).
 
     Strict: date-like number triples (also with OCR slips and stray spaces), a day beside a month
-    name, a clock time with seconds, a year among bare numbers, bare `hh:m`, long and multi-dot
+    name, a clock time with seconds, a two-digit hour with minutes or digits before AM/PM anywhere in
+    the line, a year among bare numbers, bare `hh:m`, long and multi-dot
     numbers are never safe. The classifier checks the PHI shapes (labels, dates, ages, names...) before it asks this.
 
     Args:
@@ -235,7 +256,7 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
     Returns:
         True when the line is safe; a line without letters or digits is never safe.
     """
-    upper = text.upper()
+    upper = _strip_accents(text.upper())
     if " ".join(upper.split()) in allow:
         return True
     if any(ch.isdigit() for ch in upper):
@@ -243,7 +264,11 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
         compact = "".join(numeric.split())
         if _CLOCK_LIKE.fullmatch(numeric) or any(_DATE_LIKE.search(view) for view in (upper, numeric, compact)):
             return False
-        if _DAY_MONTH.search(numeric) or _CLOCK_IN_LINE.search(numeric):
+        if any(sum(ch.isdigit() for ch in m.group(0)) >= 3 for m in _DATE_WITH_SLIPS.finditer(upper)):
+            return False
+        if _DAY_MONTH.search(numeric) or _CLOCK_IN_LINE.search(numeric) or _CLOCK_TIME.search(numeric):
+            return False
+        if _MERIDIEM.search(upper):
             return False
         if _NUMBERS_ONLY.fullmatch(numeric) and _YEAR.search(numeric) and len(re.findall(r"\d+", numeric)) > 1:
             return False

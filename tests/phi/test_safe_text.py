@@ -38,3 +38,17 @@ def test_ocr_slips_of_annotations_are_safe(text: str) -> None:
 def test_slip_rules_do_not_make_names_safe(text: str) -> None:
     """Only allowlisted words run into a number, and only a letter three times in a row, are undone."""
     assert not is_safe_text(text, ALLOW)
+
+
+@pytest.mark.parametrize("text", ["934AM", ":34AM", "9:4AM", "l57PM", "T1E: l7:09", "HR 02;26", "14h08", "S/l9/22",
+                                  "S/19/2022"])
+def test_times_and_dates_misread_by_ocr_are_never_safe(text: str) -> None:
+    """A time that lost a digit or its colon before AM/PM, a two-digit hour with minutes inside a
+    line, and a date whose edge digit was read as a letter may be PHI: never kept as annotation."""
+    assert not is_safe_text(text, ALLOW)
+
+
+@pytest.mark.parametrize("text", ["HR72bpm", "Zoom 1:20", "1/2/4", "Se: 3/2/1", "M-MÓDE", "L5/S1"])
+def test_ratios_rates_and_accented_words_stay_safe(text: str) -> None:
+    """`bpm` is no PM, ratios are no times, and an accent the recogniser added is no new word."""
+    assert is_safe_text(text, ALLOW)

@@ -317,12 +317,14 @@ class _Numbers:
         return self._chunks
 
 
-def _mask(policy: Policy, label: Label, characters: int, unknown_min_chars: int) -> bool:
+def _mask(policy: Policy, label: Label, characters: int, unknown_min_chars: int, piece: bool = False) -> bool:
     """The default policy fails closed: PHI and every line not confidently a clinical annotation
     is masked; a read with no letters or digits (scale bars, dashes) and a lone glyph of unknown
-    text are kept. `all-text` masks every read with a letter or digit."""
+    text are kept, unless the glyph is a `piece` of a masked line. `all-text` masks every read
+    with a letter or digit."""
     if policy is Policy.PHI:
-        return label.is_phi or (label is Label.UNKNOWN and characters >= unknown_min_chars)
+        return label.is_phi or (label is Label.UNKNOWN and (characters >= unknown_min_chars or
+                                                            (piece and characters > 0)))
     if policy is Policy.ALL_TEXT:
         return characters > 0
     return False
@@ -371,8 +373,8 @@ class PhiClassifier:
         self._fail_closed_on_unreadable(reads, outcomes)
         least = self.config.unknown_min_chars
         return [
-            Verdict(read, outcome.label, _mask(policy, outcome.label, _characters(read.text or ""), least),
-                    outcome.rule)
+            Verdict(read, outcome.label,
+                    _mask(policy, outcome.label, _characters(read.text or ""), least, outcome.piece), outcome.rule)
             for read, outcome in zip(reads, outcomes, strict=True)
         ]
 

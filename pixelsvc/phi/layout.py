@@ -10,7 +10,8 @@ at its neighbours on the frame, in this order:
 3. fragments: a one- or two-glyph read (`M`, `00`, `72)`) right beside a PHI read along its
    line is a piece of that line the detector cut off, whatever it reads as; so is a bare
    number (`675`, `2016`) on a PHI read's row, within `layout_gap` line heights, or stacked
-   right over or under a PHI line of a block (`6`, all that was read of `Bed 6`);
+   right over or under a PHI line of a block (`6`, all that was read of `Bed 6`); a one- or
+   two-glyph read beside a masked line of unknown text is masked with it (`K.` + `Bergstrom`);
 4. confident safe: an unknown read of the same pixels as a confidently read clinical
    annotation is that annotation.
 """
@@ -41,6 +42,9 @@ class Outcome:
     """A label with no value on this read (`Name:`): its value may be the next read on the row."""
     bare_time: bool = False
     """An `hh:mm` that is a time of day only when a date is beside it."""
+    piece: bool = False
+    """A glyph or two cut off a line masked as unknown text (`K.` beside `Bergstrom`): masked with
+    that line however short it reads."""
 
 
 _ROW_HEIGHTS = 2.0
@@ -63,7 +67,8 @@ def apply_layout(reads: Sequence[TextRead], outcomes: list[Outcome], config: Phi
     """Update `outcomes` (one per read, in order) from the reads' neighbours, in place."""
     _pair_rows(reads, outcomes, config.layout_gap)
     _spread_overlaps(reads, outcomes)
-    _join_fragments(reads, outcomes, config.fragment_aspect, config.fragment_gap, config.layout_gap)
+    _join_fragments(reads, outcomes, config.fragment_aspect, config.fragment_gap, config.layout_gap,
+                    config.unknown_min_chars)
     _prefer_confident_safe(reads, outcomes, config.overlap_safe_confidence)
 
 
@@ -197,10 +202,12 @@ def _bare_number(text: str) -> bool:
 
 
 def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: float, gap: float,
-                    number_gap: float) -> None:
+                    number_gap: float, unknown_min_chars: int) -> None:
     """A one- or two-glyph read right beside a PHI read along its line is part of that line; so is
     a bare number on its row, at most `number_gap` line heights away, or on the block line just
-    above or below it (`_stacked`).
+    above or below it (`_stacked`). A one- or two-glyph read beside a line of unknown text that is
+    masked (`unknown_min_chars` letters or digits) is masked with it (`Outcome.piece`): the
+    initial of a name the classifier could not place (`K.` + `Bergstrom`) is no annotation.
 
     The detector cuts the end off a line now and then (`MERCY UNIVERSITY HOSPITA` + `L`, `Age`
     + `0 M`); read alone, the piece may be an allowlisted word (`M`, `L`) or digits that say
@@ -212,7 +219,9 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
     if aspect <= 0:
         return
     phi = [i for i, o in enumerate(outcomes) if o.label.is_phi]
-    if not phi:
+    unknown = [i for i, (r, o) in enumerate(zip(reads, outcomes, strict=True))
+               if o.label is Label.UNKNOWN and sum(ch.isalnum() for ch in r.text or "") >= unknown_min_chars]
+    if not phi and not unknown:
         return
     safe = [i for i, (r, o) in enumerate(zip(reads, outcomes, strict=True))
             if o.label is Label.SAFE and not _bare_number(r.text or "")]
@@ -233,6 +242,10 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
             if _continues(box, reads[j].box, reach) or (bare and _stacked(box, reads[j].box)):
                 joined.append((i, Outcome(outcomes[j].label, "layout.fragment")))
                 break
+        else:
+            if outcome.label is not Label.SAFE and _is_fragment(box, aspect) and any(
+                    j != i and _continues(box, reads[j].box, gap) for j in unknown):
+                joined.append((i, Outcome(Label.UNKNOWN, "layout.fragment", piece=True)))
     for i, outcome in joined:  # pieces are joined to PHI lines, never to other pieces
         outcomes[i] = outcome
 

@@ -22,6 +22,9 @@ _MAX_NUMBER_DIGITS = 6
 _ZERO_PADDED = re.compile(r"0(?=\d{2,}$)\d*[1-9]\d*")
 """A whole number of three or more digits with a leading zero (`0614`, `0216`): a time that lost its
 colon or a padded id, never a measurement."""
+_ZERO_LED = re.compile(r"0\d\d")
+"""Three or more digits led by a zero at a token's start (`071YH`: the age `071Y` run into its
+sex): a padded age, time or id, never a probe or parameter code."""
 _NUMERIC_PIECE = re.compile(r"[\d.,%+\-]*\d[\d.,%+\-]*")
 """A token of digits and number punctuation only (what a misread number becomes once restored)."""
 _DATE_LIKE = re.compile(r"(?<![\w.+/])\d{1,4}([/.\-])\d{1,2}\1\d{2,4}(?!\w)")
@@ -115,7 +118,7 @@ def safe_piece(piece: str, allow: frozenset[str]) -> bool:
         short = sum(ch.isdigit() for ch in number) < _MAX_NUMBER_DIGITS  # `A201410.26` is a date, not A + a number
         if prefix_ok and short and (unit is None or unit in UNITS or unit in allow):
             return True
-    if _SHORT_TECH.fullmatch(piece) and len(piece) <= 8 and (
+    if _SHORT_TECH.fullmatch(piece) and len(piece) <= 8 and not _ZERO_LED.match(piece) and (
         "-" in piece or as_word(piece) is None or _CODE_AT_END.fullmatch(piece)
     ):
         digits = sum(ch.isdigit() for ch in piece)

@@ -17,7 +17,7 @@ def test_safe_lines(text: str) -> None:
     assert is_safe_text(text, ALLOW)
 
 
-@pytest.mark.parametrize("text", ["John", "J0HN 12", "---", "", "7-075", "00-949"])
+@pytest.mark.parametrize("text", ["John", "J0HN 12", "---", "", "7-075", "00-949", "071YH"])
 def test_unsafe_lines(text: str) -> None:
     assert not is_safe_text(text, ALLOW)
 

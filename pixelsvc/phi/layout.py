@@ -246,7 +246,7 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
             if outcome.label is not Label.SAFE and _is_fragment(box, aspect) and any(
                     j != i and _continues(box, reads[j].box, gap) for j in unknown):
                 joined.append((i, Outcome(Label.UNKNOWN, "layout.fragment", piece=True)))
-    for i, outcome in joined:  # pieces are joined to PHI lines, never to other pieces
+    for i, outcome in joined:  # pieces are joined to PHI and masked lines, never to other pieces
         outcomes[i] = outcome
 
 

@@ -86,3 +86,18 @@ def test_graph_has_no_host_reads_and_traces_whole(name, shape):
     compiled = torch.compile(module, backend="eager", fullgraph=True)
     with torch.inference_mode():
         assert torch.equal(compiled(x), module(x))
+
+
+@pytest.mark.parametrize("factors", [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 8.0, 4.0], [1.0, 1.0, 1.0, 2.0],
+                                     [1.0, 1.0, 3.0, 3.0]])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_integer_resize_repeats_each_pixel_exactly(factors, dtype):
+    """The DB necks' nearest upsampling (power-of-two factors through `F.interpolate`, others
+    through a repeat) gives every source pixel f times along each axis, bit for bit."""
+    from pixelsvc.ocr.nets.onnx_graph import _resize
+
+    x = torch.randn(2, 5, 7, 9).to(dtype).to(memory_format=torch.channels_last)
+    attrs = {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"}
+    (out,) = _resize([x, None, factors, None], attrs)
+    expected = x.repeat_interleave(int(factors[2]), dim=2).repeat_interleave(int(factors[3]), dim=3)
+    assert out.dtype == dtype and torch.equal(out, expected)

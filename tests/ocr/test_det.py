@@ -128,6 +128,23 @@ def test_the_fine_pass_looks_only_at_small_text_ink_outside_first_pass_boxes(eng
     assert fine_windows(noise_only, [], cfg) == []  # texture alone is not rescanned
 
 
+def test_a_faint_line_on_a_quiet_frame_is_rescanned(engine):
+    """On a quiet frame a faint line's strokes answer the stroke filter with less than 25 grey
+    levels: above the floor of `fine_min_response` (12) its window is rescanned, at 25 it is not."""
+    cfg = engine.detector.config
+    rng = np.random.default_rng(5)
+    quiet = np.clip(100 + rng.normal(0, 1, (512, 512)), 0, 255).astype(np.uint8)
+    grey = quiet.copy()
+    cv2.putText(grey, "Ward 5  E783382", (300, 60), cv2.FONT_HERSHEY_PLAIN, 0.7, 118, 1)  # 18 levels up
+    ink = grey != quiet
+    looked = np.zeros(grey.shape, bool)
+    for x0, y0, x1, y1 in fine_windows(grey, [], cfg):
+        looked[y0:y1, x0:x1] = True
+    assert cfg.fine_min_response == 12 and looked[ink].mean() >= 0.99
+    assert not fine_windows(grey, [], dataclasses.replace(cfg, fine_min_response=25))
+    assert fine_windows(quiet, [], cfg) == []  # the quiet background alone is not rescanned
+
+
 def test_the_fine_pass_adds_boxes_only_for_lines_the_first_did_not_hold(engine):
     """Lines the first pass found keep their boxes (and so their reads and masks) exactly."""
     views = engine.renderer.render(make_frame(52, 384, 448, bits=16, sizes=(6, 12)).frame)

@@ -330,10 +330,6 @@ def _mask(policy: Policy, label: Label, characters: int, unknown_min_chars: int,
     return False
 
 
-def _characters(text: str) -> int:
-    return sum(ch.isalnum() for ch in text)
-
-
 class PhiClassifier:
     """Labels recognised text lines as PHI or not and decides, per policy, which to mask.
 
@@ -374,7 +370,8 @@ class PhiClassifier:
         least = self.config.unknown_min_chars
         return [
             Verdict(read, outcome.label,
-                    _mask(policy, outcome.label, _characters(read.text or ""), least, outcome.piece), outcome.rule)
+                    _mask(policy, outcome.label, normalise.alnum_count(read.text or ""), least, outcome.piece),
+                    outcome.rule)
             for read, outcome in zip(reads, outcomes, strict=True)
         ]
 
@@ -395,7 +392,7 @@ class PhiClassifier:
                 outcome = outcomes[i] = Outcome(Label.UNKNOWN, "low_confidence")
             if outcome.label is not Label.UNKNOWN or read.confidence >= threshold:
                 continue
-            if sum(ch.isalnum() for ch in read.text or "") >= self.config.unreadable_min_chars:
+            if normalise.alnum_count(read.text or "") >= self.config.unreadable_min_chars:
                 outcomes[i] = Outcome(Label.PHI_OTHER, "low_confidence")
 
     def _compile(self, context: PhiContext) -> _Compiled:

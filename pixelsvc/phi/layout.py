@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pixelsvc.phi import labels
+from pixelsvc.phi.normalise import alnum_count
 from pixelsvc.types import Label, TextBox, TextRead
 
 if TYPE_CHECKING:  # config imports the lexicon from this package: no import cycle at run time
@@ -220,7 +221,7 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
         return
     phi = [i for i, o in enumerate(outcomes) if o.label.is_phi]
     unknown = [i for i, (r, o) in enumerate(zip(reads, outcomes, strict=True))
-               if o.label is Label.UNKNOWN and sum(ch.isalnum() for ch in r.text or "") >= unknown_min_chars]
+               if o.label is Label.UNKNOWN and alnum_count(r.text or "") >= unknown_min_chars]
     if not phi and not unknown:
         return
     safe = [i for i, (r, o) in enumerate(zip(reads, outcomes, strict=True))
@@ -232,7 +233,8 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
             continue
         if any(box.mostly_inside(reads[s].box) for s in safe if s != i):
             continue  # a piece inside a kept annotation's box (`20` of `Depth 20 cm`) is that annotation's
-        reach = gap if _is_fragment(box, aspect) else 0.0
+        fragment = _is_fragment(box, aspect)
+        reach = gap if fragment else 0.0
         bare = _bare_number(reads[i].text or "")
         if bare:
             reach = max(reach, number_gap)
@@ -243,7 +245,7 @@ def _join_fragments(reads: Sequence[TextRead], outcomes: list[Outcome], aspect: 
                 joined.append((i, Outcome(outcomes[j].label, "layout.fragment")))
                 break
         else:
-            if outcome.label is not Label.SAFE and _is_fragment(box, aspect) and any(
+            if outcome.label is not Label.SAFE and fragment and any(
                     j != i and _continues(box, reads[j].box, gap) for j in unknown):
                 joined.append((i, Outcome(Label.UNKNOWN, "layout.fragment", piece=True)))
     for i, outcome in joined:  # pieces are joined to PHI and masked lines, never to other pieces

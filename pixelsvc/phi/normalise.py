@@ -11,6 +11,7 @@ import re
 
 __all__ = [
     "WORD_PATTERN",
+    "alnum_count",
     "alpha_canon",
     "as_word",
     "folded_word_spans",
@@ -39,6 +40,11 @@ def _fold_pairs(folded: str) -> str:
     if "VV" in folded:
         folded = folded.replace("VV", "W")
     return folded
+
+
+def alnum_count(text: str) -> int:
+    """Letters and digits in a read: how much it says (a lone glyph, a line of unknown text)."""
+    return sum(ch.isalnum() for ch in text)
 
 
 def alpha_canon(text: str) -> str:

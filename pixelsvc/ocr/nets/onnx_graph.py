@@ -313,16 +313,17 @@ def _resize(ins: list[Value], attrs: dict[str, Any]) -> list[Value]:
     factors = [float(s) for s in _ints(scales)]
     if factors[:2] != [1.0, 1.0]:
         raise NotImplementedError("Resize over batch or channel axes")
-    if all(f >= 1 and f == int(f) and int(f) & (int(f) - 1) == 0 for f in factors[2:]):
-        # power-of-two upsampling (the DB necks' 2x, 4x, 8x): nearest interpolation picks source
-        # index floor(i / f) exactly (1 / f is exact in binary), 5-10x faster on CPU than repeat
-        return [F.interpolate(x, scale_factor=factors[2:], mode="nearest")]
-    if all(f == int(f) for f in factors[2:]):  # other integer upsampling: plain repeat, exact
+    powers_of_two = all(f >= 1 and f == int(f) and int(f) & (int(f) - 1) == 0 for f in factors[2:])
+    if not powers_of_two and all(f == int(f) for f in factors[2:]):
+        # other integer upsampling (3x): 1 / f is not exact in binary, so nearest interpolation could
+        # pick a neighbour's index; a plain repeat is exact
         out = x
         for axis, f in zip((2, 3), factors[2:], strict=True):
             if f != 1:
                 out = out.repeat_interleave(int(f), dim=axis)
         return [out]
+    # for power-of-two factors (the DB necks' 2x, 4x, 8x) nearest interpolation picks source index
+    # floor(i / f) exactly, and is 5-10x faster on CPU than a repeat
     return [F.interpolate(x, scale_factor=factors[2:], mode="nearest")]
 
 

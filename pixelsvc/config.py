@@ -379,6 +379,11 @@ class EngineConfig:
     """'on', 'off', or 'auto' (on): store conv weights and inputs NHWC, the layout cuDNN's fastest
     kernels use and oneDNN's on CPU too (detector forwards ~30 % less CPU time, recogniser ~10 %, the
     same reads; bench/RESULTS.md). CUDA also gets cudnn.benchmark (the detector's shape buckets repeat)."""
+    heap_retain_mb: int = 1024
+    """CPU memory (MiB) malloc may keep free for the next frame instead of returning it to the OS
+    (glibc: mmap off, this trim threshold; `pixelsvc.heap`). Detector forwards then reuse their pages
+    instead of faulting them in again: engine CPU time per frame about -24 %, peak memory about
+    +10 % (bench/RESULTS.md). 0 leaves malloc's defaults. Process-wide."""
     compile: bool = False
     """Wrap both networks in `torch.compile` (one graph per shape bucket; the nets have no host reads).
     Opt-in: on CPU it needs a C++ compiler and compiles for minutes; measure before turning it on."""
@@ -396,6 +401,7 @@ class EngineConfig:
         if not isinstance(self.policy, Policy):
             object.__setattr__(self, "policy", Policy(self.policy))
         _check_range(self, "cpu_threads", 0, 1024)
+        _check_range(self, "heap_retain_mb", 0, 2047)
         _check_range(self, "max_frame_pixels", 1, 1_000_000_000)
         _check_range(self, "chunk_pixels", 1, 1_000_000_000)
         if self.precision not in PRECISIONS:

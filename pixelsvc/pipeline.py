@@ -24,6 +24,7 @@ import torch
 from pixelsvc.config import EngineConfig, MaskConfig
 from pixelsvc.dedup import RecentFrames, frame_digest, reuse_result
 from pixelsvc.errors import InvalidFrameError
+from pixelsvc.heap import retain_freed_memory
 from pixelsvc.mask import FrameMasker
 from pixelsvc.ocr.det import TextDetector
 from pixelsvc.ocr.lines import LineReader
@@ -134,6 +135,7 @@ class Engine:
         self.device = pick_device(self.config.device)
         if self.config.cpu_threads and self.device.type == "cpu":
             torch.set_num_threads(self.config.cpu_threads)
+        retain_freed_memory(self.config.heap_retain_mb * 2**20)
         self.config = self.config.for_device(self.device.type)
         det_spec = get_spec(self.config.det.model, "det")
         rec_spec = get_spec(self.config.rec.model, "rec")

@@ -333,6 +333,11 @@ class MaskConfig:
     bridge_block_gap: float = 1.5
     """Masked lines of a block closer than this many line heights are joined (a small line
     between them was not detected); 0 turns it off."""
+    carry_static_change: float = 0.5
+    """A line masked on one frame of a series is masked on another frame whose pixels there changed
+    by at most this share of what is drawn (RMS difference over the source region's standard
+    deviation; `pixelsvc.static_text`): a cine's static overlay read in full on one frame and two
+    glyphs short, or not at all, on the next. 0 turns it off."""
 
     def __post_init__(self) -> None:
         _check_range(self, "margin", 1, 256)
@@ -341,6 +346,7 @@ class MaskConfig:
         _check_range(self, "merge_distance", 0, 256)
         _check_range(self, "bridge_line_gap", 0.0, 20.0)
         _check_range(self, "bridge_block_gap", 0.0, 20.0)
+        _check_range(self, "carry_static_change", 0.0, 1.0)
         if isinstance(self.fill, str) and self.fill not in ("darkest", "brightest"):
             raise ConfigError(
                 f"MaskConfig.fill = {self.fill!r} is not valid; use 'darkest', 'brightest' or an integer value"

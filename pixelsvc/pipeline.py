@@ -33,6 +33,7 @@ from pixelsvc.ocr.weights import load_module, tune_module
 from pixelsvc.ocr.zoo import get_spec
 from pixelsvc.phi import PhiClassifier
 from pixelsvc.render import FrameRenderer
+from pixelsvc.static_text import StaticText
 from pixelsvc.types import (
     Frame,
     FrameResult,
@@ -177,17 +178,14 @@ class Engine:
             validate_frame(frame, self.config.max_frame_pixels)
         first_of, unique = self._dedup(frames)
         reads = [read for chunk in _chunks(unique, self.config.chunk_pixels) for read in self.read_text(chunk)]
-        by_unique = {id(frame): r for frame, r in zip(unique, reads, strict=True)}
-        finished: dict[int, FrameResult] = {}
+        finished = self.finish_series(unique, reads, context, policy)
+        by_unique = {id(frame): result for frame, result in zip(unique, finished, strict=True)}
         results = []
         for index, frame in enumerate(frames):
             source = first_of[index]
-            if source != index:  # identical to an earlier frame: reuse its analysis and mask
-                results.append(reuse_result(frame, finished[source]))
-                continue
-            result = self.finish(frame, by_unique[id(frame)], context, policy)
-            finished[index] = result
-            results.append(result)
+            result = by_unique[id(frames[source])]
+            # identical to an earlier frame: reuse its analysis and mask
+            results.append(result if source == index else reuse_result(frame, result))
         if check:
             results = self._residual(results, context, policy)
         with self._lock:
@@ -216,10 +214,28 @@ class Engine:
 
     # --- stages 5-6: per stream ------------------------------------------------------
 
-    def finish(self, frame: Frame, reads: Sequence[TextRead], context: PhiContext, policy: Policy) -> FrameResult:
-        """Classify a frame's reads and mask what the policy says."""
+    def finish(self, frame: Frame, reads: Sequence[TextRead], context: PhiContext, policy: Policy,
+               series: StaticText | None = None) -> FrameResult:
+        """Classify a frame's reads and mask what the policy says; with `series` (the frames before it,
+        in order), also the PHI lines masked there that this frame shows unchanged."""
         with self._timed("classify"):
             verdicts = _keep_unread_regions(self.classifier.classify(reads, context, policy), frame, self.config.mask)
+        result = self._mask(frame, verdicts)
+        return series.carry(frame, result, self._mask) if series is not None else result
+
+    def finish_series(self, frames: Sequence[Frame], reads: Sequence[Sequence[TextRead]], context: PhiContext,
+                      policy: Policy) -> list[FrameResult]:
+        """`finish` for each frame of a series, then the masks of static text carried across its frames."""
+        series = self.static_text()
+        return [self.finish(frame, frame_reads, context, policy, series)
+                for frame, frame_reads in zip(frames, reads, strict=True)]
+
+    def static_text(self) -> StaticText | None:
+        """A new series' memory of masked lines for `finish` (None when carrying is off)."""
+        change = self.config.mask.carry_static_change
+        return StaticText(change) if change > 0 else None
+
+    def _mask(self, frame: Frame, verdicts: Sequence[Verdict]) -> FrameResult:
         with self._timed("mask"):
             masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask],
                                       keep=[v.read.box for v in verdicts if v.label is Label.SAFE])

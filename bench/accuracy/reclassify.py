@@ -82,8 +82,7 @@ def rescored(data: Path, reads_path: Path, engine: Engine) -> Iterator[FileScore
         ds = read_dataset(path)
         frames = list(iter_frames(ds, "reclassify"))
         context = phi_context(ds)
-        after = [engine.finish(frame, frame_reads, context, policy).masked.pixels
-                 for frame, frame_reads in zip(frames, reads, strict=True)]
+        after = [result.masked.pixels for result in engine.finish_series(frames, reads, context, policy)]
         yield score_file(truth, load_masks(data / "truth" / truth.masks), [f.pixels for f in frames], after)
 
 

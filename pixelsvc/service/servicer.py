@@ -38,6 +38,7 @@ from pixelsvc.errors import BatcherStoppedError, InvalidFrameError, QueueFullErr
 from pixelsvc.pipeline import Engine, validate_frame
 from pixelsvc.service.guards import MALFORMED, BudgetExceededError, ByteBudget
 from pixelsvc.service.metrics import HOST_STAGES, ServiceMetrics
+from pixelsvc.static_text import StaticText
 from pixelsvc.types import Frame, FrameResult, PhiContext, Policy, TextBox, TextRead
 from pixelsvc.v1 import redactor_pb2 as pb
 from pixelsvc.v1 import redactor_pb2_grpc as pb_grpc
@@ -291,6 +292,11 @@ class _Stream:
     answered: int = 0
     held_bytes: int = 0
     """Pixel bytes this stream holds in the server's ByteBudget (released as frames are answered)."""
+    series: StaticText | None = None
+    """The PHI lines masked so far (`Engine.static_text`), carried to the next frames in order."""
+    last_finished: asyncio.Future[None] | None = None
+    """Done when the latest started frame has been finished: each frame is finished after the one
+    before it, so lines are carried in series order, as the engine does."""
 
 
 class RedactorServicer(pb_grpc.RedactorServiceServicer):
@@ -341,6 +347,7 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
             spec = frame_spec(header, self._config)
             stream = _Stream(stream_id, spec, _phi_context(header), self._policy(header), header.return_text,
                              asyncio.Semaphore(self._config.window_frames))
+            stream.series = self._require_ready().static_text()
             context.add_done_callback(lambda _ctx, s=stream: self._cancel(s))
             async for response in self._serve_stream(iterator, stream):
                 yield response
@@ -492,7 +499,10 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
         if earlier is not None:
             task = asyncio.create_task(self._duplicate(frame, earlier))
         else:
-            task = asyncio.create_task(self._redact(frame, stream))
+            # chained in frame order here, where frames start in order
+            before, finished = stream.last_finished, asyncio.get_running_loop().create_future()
+            stream.last_finished = finished
+            task = asyncio.create_task(self._redact(frame, stream, before, finished))
             if window:
                 stream.recent.add(digest, task)
         stream.tasks.add(task)
@@ -501,10 +511,18 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
         self._metrics.pending_frames.inc()
         return task
 
-    async def _redact(self, frame: Frame, stream: _Stream) -> FrameResult:
+    async def _redact(self, frame: Frame, stream: _Stream, before: asyncio.Future[None] | None = None,
+                      finished: asyncio.Future[None] | None = None) -> FrameResult:
+        """Read a frame through the batcher, then finish it once `before` (the frame before it) is."""
         assert self._submit is not None and self._engine is not None
-        reads = await self._submit(frame)
-        return await asyncio.to_thread(self._finish, frame, reads, stream)
+        try:
+            reads = await self._submit(frame)
+            if before is not None:
+                await asyncio.shield(before)  # the frame before is finished first (its lines carry here)
+            return await asyncio.to_thread(self._finish, frame, reads, stream)
+        finally:
+            if finished is not None:
+                finished.set_result(None)
 
     async def _duplicate(self, frame: Frame, earlier: asyncio.Task[FrameResult]) -> FrameResult:
         # shield: cancelling this frame must not cancel the frame it copies (the stream cancels both anyway)
@@ -513,7 +531,7 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
     def _finish(self, frame: Frame, reads: list[TextRead], stream: _Stream) -> FrameResult:
         """Classify and mask in a worker thread (CPU work that must not block the event loop)."""
         assert self._engine is not None
-        result = self._engine.finish(frame, reads, stream.context, stream.policy)
+        result = self._engine.finish(frame, reads, stream.context, stream.policy, stream.series)
         self._metrics.observe_stages(self._engine.stats.seconds, HOST_STAGES)
         return result
 

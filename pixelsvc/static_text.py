@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pixelsvc.ocr.boxes import box_iou
-from pixelsvc.types import Frame, FrameResult, TextBox, TextRead, Verdict
+from pixelsvc.types import Frame, FrameResult, Label, TextBox, TextRead, Verdict
 
 __all__ = ["RULE", "StaticText", "same_picture"]
 
@@ -87,12 +87,20 @@ class StaticText:
     def carry(self, frame: Frame, result: FrameResult, remask: Remask) -> FrameResult:
         """`result` with the remembered lines this frame did not mask but shows unchanged, masked
         again through `remask` (the engine's masking, with the frame's kept annotations); then this
-        frame's PHI lines are remembered in place of the older ones at the same place."""
+        frame's PHI lines are remembered in place of the older ones at the same place.
+
+        A line that lies mostly inside a read this frame kept as an annotation is not carried: a
+        misread on one frame (`Ime 38038`, an ID shape) must not mask the annotation the other
+        frames read well.
+        """
         masked = [v for v in result.verdicts if v.mask and v.label.is_phi]
+        kept = [v.read.box for v in result.verdicts if v.label is Label.SAFE]
         carried = []
         for line in self._lines:
             if any(box_iou(line.box, v.read.box) >= _SAME_LINE_IOU for v in masked):
                 continue
+            if any(line.box.mostly_inside(box) for box in kept):
+                continue  # this frame read the text there as an annotation (`Im: 38/138`, not `Ime 38038`)
             region = _region(frame.pixels, line.box)
             if region is not None and same_picture(line.pixels, region, self.max_change):
                 carried.append(Verdict(TextRead(line.box, "", 0.0), line.verdict.label, True, RULE))

@@ -102,3 +102,14 @@ def test_a_line_the_frame_masked_itself_is_not_added_again():
     series.carry(frames[0], _result(frames[0], _verdict(LINE)), _remask)
     result = series.carry(frames[1], _result(frames[1], _verdict(TextBox(41, 30, 201, 52))), _remask)
     assert [v.rule for v in result.verdicts] == ["test"]
+
+
+def test_an_annotation_this_frame_read_is_not_masked_for_another_frame_s_misread():
+    """`Im: 38/138` read as `Ime 38038` (an ID shape) on one frame stays kept where it was read well."""
+    rng = np.random.default_rng(6)
+    series = StaticText(0.5)
+    frames = [_frame(_text("Im: 38/138"), i, rng) for i in range(2)]
+    series.carry(frames[0], _result(frames[0], _verdict(LINE, Label.ID)), _remask)
+    kept = _verdict(TextBox(38, 29, 202, 53), Label.SAFE, False)
+    result = series.carry(frames[1], _result(frames[1], kept), _remask)
+    assert result.verdicts == (kept,) and not result.masked.changed

@@ -144,10 +144,39 @@ def _grey(region: np.ndarray) -> np.ndarray:
     return region.max(axis=2) if region.ndim == 3 else region
 
 
+_DIRECT_SIDE = 63
+"""Up to this element side cv2's morphology (O(side) per pixel) is fastest; above it
+`_rect_filter`'s O(log side) passes are (a 2133 px blob box: 8 s -> 0.3 s per response)."""
+
+
 def _response(grey: np.ndarray, op: int, side: int) -> np.ndarray:
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     padded = cv2.copyMakeBorder(grey, side, side, side, side, cv2.BORDER_REPLICATE)
-    return cv2.morphologyEx(padded, op, kernel)[side:-side, side:-side]
+    if side <= _DIRECT_SIDE:
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+        return cv2.morphologyEx(padded, op, kernel)[side:-side, side:-side]
+    if op == cv2.MORPH_TOPHAT:  # the image less its opening
+        smooth = _rect_filter(_rect_filter(padded, side, np.minimum), side, np.maximum)
+        return (padded - smooth)[side:-side, side:-side]
+    smooth = _rect_filter(_rect_filter(padded, side, np.maximum), side, np.minimum)  # closing less the image
+    return (smooth - padded)[side:-side, side:-side]
+
+
+def _rect_filter(image: np.ndarray, side: int, pick: np.ufunc) -> np.ndarray:
+    """Erosion (`np.minimum`) or dilation (`np.maximum`) by a centred side x side square, exactly as
+    cv2 does it (values beyond the image ignored), by window doubling along each axis in turn."""
+    out = image
+    for axis in (0, 1):
+        out = out if axis == 0 else out.T  # along rows, then along columns as rows
+        half = side // 2
+        window = np.pad(out, [(half, side - 1 - half), (0, 0)], mode="edge")  # a repeated edge changes no min or max
+        span = 1
+        while 2 * span <= side:  # window[i] = pick of the `span` values from i on
+            window = pick(window[:-span], window[span:])
+            span *= 2
+        n = out.shape[0]
+        out = pick(window[:n], window[side - span:side - span + n])
+        out = out if axis == 0 else out.T
+    return np.ascontiguousarray(out)
 
 
 def ink_box(pixels: np.ndarray, box: TextBox) -> TextBox | None:

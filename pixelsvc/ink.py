@@ -140,8 +140,10 @@ def _is_vertical(box: TextBox) -> bool:
 
 
 def _grey(region: np.ndarray) -> np.ndarray:
-    region = region.astype(np.float32)
-    return region.max(axis=2) if region.ndim == 3 else region
+    """Float32 grey levels; a colour region's brightest channel (taken before the cast: the same values)."""
+    if region.ndim == 3:
+        region = np.maximum(np.maximum(region[..., 0], region[..., 1]), region[..., 2])
+    return region.astype(np.float32)
 
 
 _DIRECT_SIDE = 63

@@ -152,14 +152,6 @@ class DetConfig:
     """Which rendering the fine pass rescans (the local-contrast view found most of those lines)."""
     fine_max_scale: float = 4.0
     """Largest scale of the fine pass (a 256 px frame is detected at 1024 px, not 1472)."""
-    context_side: int = 640
-    """A view the first pass detects in tiles is detected again in tiles of at most this many detector
-    pixels at the same scale (`TextDetector.plan_context`), and the lines found there that no
-    first-pass line box holds are added (no thicker than `fine_cover_line`, at least twice as long
-    as thick: texture in a small tile looks like blobs, not lines). The detector's squeeze-excitation
-    pools over its whole input: in a 1280 px tile of a 3000 px ultrasound frame a bright sector
-    silenced a clear 38 px line beside it (a fresh dev seed: frames over 1024 px 88.6 -> 94.3 %).
-    0 turns it off."""
     tile_overlap: int = 64
     """Overlap in source pixels between tiles when a frame is too large to detect at once."""
     drop_rulers: bool = True
@@ -176,7 +168,6 @@ class DetConfig:
 
     def __post_init__(self) -> None:
         _check_range(self, "max_side", 64, 4096)
-        _check_range(self, "context_side", 0, 4096)
         _check_range(self, "min_side", 32, 2048)
         _check_range(self, "max_upscale", 1.0, 8.0)
         _check_range(self, "min_scale", 0.1, 1.0)

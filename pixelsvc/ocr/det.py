@@ -301,17 +301,9 @@ class TextDetector:
         """
         jobs = [job for index, view in enumerate(views) for job in self.plan(index, view)]
         out = [merge_boxes(boxes) for boxes in self._run(views, jobs)]
-        thickest = self.config.fine_cover_line
-        context_jobs = [job for index, view in enumerate(views) for job in self.plan_context(index, view)]
-        if context_jobs:
-            for index, boxes in enumerate(self._run(views, context_jobs)):
-                lines = tuple(box for box in out[index] if min(box.width, box.height) <= thickest)
-                added = [box for box in new_fine_lines(merge_boxes(boxes), lines, thickest)
-                         if max(box.width, box.height) >= 2 * min(box.width, box.height)]  # lines, not blobs
-                if added:
-                    out[index] = merge_boxes(out[index] + added)
         if self.config.fine_factor <= 1.0:
             return out
+        thickest = self.config.fine_cover_line
         coarse_of: dict[int, tuple[TextBox, ...]] = {}  # view index -> the line boxes of its frame's first pass
         for indices in frames:
             lines = tuple(box for j in indices for box in out[j] if min(box.width, box.height) <= thickest)
@@ -349,17 +341,6 @@ class TextDetector:
         rows, cols = view.image.shape[:2]
         return self._tiles(index, view, _detection_scale(rows, cols, self.config), (0, 0, cols, rows), fine=False)
 
-    def plan_context(self, index: int, view: RenderedFrame) -> list[_Job]:
-        """Smaller tiles (`context_side` detector pixels, the same scale) over a view the first pass
-        tiled: the detector's squeeze-excitation pools over its whole input, and in a 1280 px tile of
-        a large frame a bright sector can silence a clear line beside it."""
-        side = self.config.context_side
-        rows, cols = view.image.shape[:2]
-        scale = _detection_scale(rows, cols, self.config)
-        if not side or max(rows, cols) * scale <= self.config.max_side + 16:
-            return []
-        return self._tiles(index, view, scale, (0, 0, cols, rows), fine=False, side=side)
-
     def plan_fine(self, index: int, view: RenderedFrame, covered: Sequence[TextBox]) -> list[_Job]:
         """The fine pass's jobs for a view: at `fine_factor` times the first scale, in tiles.
 
@@ -388,16 +369,15 @@ class TextDetector:
         return [job for region in regions for job in self._tiles(index, view, scale, region, fine=True)]
 
     def _tiles(self, index: int, view: RenderedFrame, scale: float, region: tuple[int, int, int, int],
-               fine: bool, side: int = 0) -> list[_Job]:
+               fine: bool) -> list[_Job]:
         """The jobs covering a region (x0, y0, x1, y1) of a view at `scale`: the whole region,
-        or overlapping non-flat tiles of it, of at most `side` (default `max_side`) detector pixels."""
+        or overlapping non-flat tiles of it."""
         rx0, ry0, rx1, ry1 = region
         rows, cols = ry1 - ry0, rx1 - rx0
         cfg = self.config
-        side = side or cfg.max_side
-        if max(rows, cols) * scale <= side + 16:
-            return [_Job(index, fine, rx0, ry0, rx1, ry1, _target_shape(rows, cols, scale, side))]
-        tile = max(64, int(side / scale))
+        if max(rows, cols) * scale <= cfg.max_side + 16:
+            return [_Job(index, fine, rx0, ry0, rx1, ry1, _target_shape(rows, cols, scale, cfg.max_side))]
+        tile = max(64, int(cfg.max_side / scale))
         overlap = min(tile // 2, cfg.tile_overlap)
         jobs = []
         for y0 in _tile_starts(rows, tile, overlap):
@@ -407,7 +387,7 @@ class TextDetector:
                 if tile_pixels.min() == tile_pixels.max():
                     continue
                 jobs.append(_Job(index, fine, rx0 + x0, ry0 + y0, rx0 + x1, ry0 + y1,
-                                 _target_shape(y1 - y0, x1 - x0, scale, side)))
+                                 _target_shape(y1 - y0, x1 - x0, scale, cfg.max_side)))
         return jobs
 
     def preprocess(self, image: np.ndarray, job: _Job) -> np.ndarray:

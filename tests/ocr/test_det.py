@@ -379,26 +379,3 @@ def test_device_post_processing_equals_the_host_reference():
         assert post(db_map) == _reference_db_boxes(prob, post)
         import cv2
         assert np.array_equal(db_map.code > 0, cv2.dilate((prob > 0.3).astype(np.uint8), np.ones((2, 2), np.uint8)) > 0)
-
-
-def test_a_clear_line_beside_a_bright_sector_of_a_large_frame_is_found(engine):
-    """A 1280 px tile of a 3000 px frame holding a bright ultrasound-like sector: the detector's
-    squeeze-excitation pools over the whole tile and the clear 38 px line under the sector came
-    back unboxed (at most a glyph on one view). The smaller context tiles (`context_side`) box it."""
-    rng = np.random.default_rng(0)
-    rows = cols = 3000
-    yy, xx = np.mgrid[0:rows, 0:cols]
-    sector = ((yy - 300) ** 2 + (xx - 1500) ** 2 < 2400**2) & (np.abs(xx - 1500) < (yy - 300) * 0.8) & (yy < 2800)
-    pixels = np.zeros((rows, cols), np.uint8)
-    pixels[sector] = np.clip(120 + rng.normal(0, 40, int(sector.sum())), 0, 255).astype(np.uint8)
-    image = Image.fromarray(cv2.GaussianBlur(pixels, (0, 0), 3))
-    font = ImageFont.truetype(str(find_fonts()[0]), 38)
-    draw = ImageDraw.Draw(image)
-    draw.text((20, 2935), "Age:3 Sex:F", fill=156, font=font)
-    line = TextBox(*(round(v) for v in draw.textbbox((20, 2935), "Age:3 Sex:F", font=font)))
-    frame = Frame(("sector", 0), np.asarray(image), "MONOCHROME2", 8)
-    views = engine.renderer.render(frame)
-    assert engine.detector.plan_context(0, views[0])  # tiled at the first scale: context tiles too
-    assert not engine.detector.plan_context(0, engine.renderer.render(make_frame(3, 512, 512).frame)[0])
-    found = [b for boxes in engine.detector.detect(views) for b in boxes if line.overlap(b) >= 0.9 * line.area()]
-    assert found

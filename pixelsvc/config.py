@@ -334,10 +334,11 @@ class MaskConfig:
     """Masked lines of a block closer than this many line heights are joined (a small line
     between them was not detected); 0 turns it off."""
     carry_static_change: float = 0.5
-    """A line masked on one frame of a series is masked on another frame whose pixels there changed
-    by at most this share of what is drawn (RMS difference over the source region's standard
-    deviation; `pixelsvc.static_text`): a cine's static overlay read in full on one frame and two
-    glyphs short, or not at all, on the next. 0 turns it off."""
+    """A line masked as PHI on one frame of a series is masked on the next frames whose pixels in its
+    box show the same picture: the RMS difference of the two regions, each scaled to zero mean and
+    unit deviation, at most this (0.5 is a correlation of 0.875; `pixelsvc.static_text`). A cine's
+    static overlay read in full on one frame and two glyphs short, or not at all, on the next.
+    0 turns it off."""
 
     def __post_init__(self) -> None:
         _check_range(self, "margin", 1, 256)
@@ -388,8 +389,8 @@ class EngineConfig:
     heap_retain_mb: int = 1024
     """CPU memory (MiB) malloc may keep free for the next frame instead of returning it to the OS
     (glibc: mmap off, this trim threshold; `pixelsvc.heap`). Detector forwards then reuse their pages
-    instead of faulting them in again: engine CPU time per frame about -24 %, peak memory about
-    +10 % (bench/RESULTS.md). 0 leaves malloc's defaults. Process-wide."""
+    instead of faulting them in again: engine CPU time per frame 12-25 % less, peak memory about
+    10 % more (bench/RESULTS.md). 0 leaves malloc's defaults. Process-wide."""
     compile: bool = False
     """Wrap both networks in `torch.compile` (one graph per shape bucket; the nets have no host reads).
     Opt-in: on CPU it needs a C++ compiler and compiles for minutes; measure before turning it on."""

@@ -219,9 +219,16 @@ class Engine:
         """Classify a frame's reads and mask what the policy says; with `series` (the frames before it,
         in order), also the PHI lines masked there that this frame shows unchanged."""
         with self._timed("classify"):
-            verdicts = _keep_unread_regions(self.classifier.classify(reads, context, policy), frame, self.config.mask)
-        result = self._mask(frame, verdicts)
-        return series.carry(frame, result, self._mask) if series is not None else result
+            verdicts: Sequence[Verdict] = _keep_unread_regions(self.classifier.classify(reads, context, policy),
+                                                               frame, self.config.mask)
+            if series is not None:
+                verdicts = series.carry(frame, verdicts)
+        with self._timed("mask"):
+            masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask],
+                                      keep=[v.read.box for v in verdicts if v.label is Label.SAFE])
+        if masked.changed:
+            masked.pixels.flags.writeable = False
+        return FrameResult(frame.key, tuple(verdicts), masked)
 
     def finish_series(self, frames: Sequence[Frame], reads: Sequence[Sequence[TextRead]], context: PhiContext,
                       policy: Policy) -> list[FrameResult]:
@@ -234,14 +241,6 @@ class Engine:
         """A new series' memory of masked lines for `finish` (None when carrying is off)."""
         change = self.config.mask.carry_static_change
         return StaticText(change) if change > 0 else None
-
-    def _mask(self, frame: Frame, verdicts: Sequence[Verdict]) -> FrameResult:
-        with self._timed("mask"):
-            masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask],
-                                      keep=[v.read.box for v in verdicts if v.label is Label.SAFE])
-        if masked.changed:
-            masked.pixels.flags.writeable = False
-        return FrameResult(frame.key, tuple(verdicts), masked)
 
     # --- helpers ---------------------------------------------------------------------
 

@@ -13,13 +13,13 @@ the service (a stream answered in order) give the same masks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from pixelsvc.ocr.boxes import box_iou
-from pixelsvc.types import Frame, FrameResult, Label, TextBox, TextRead, Verdict
+from pixelsvc.types import Frame, Label, TextBox, TextRead, Verdict
 
 __all__ = ["RULE", "StaticText", "same_picture"]
 
@@ -31,9 +31,6 @@ _SAME_LINE_IOU = 0.8
 
 _MAX_LINES = 256
 """Lines remembered per series (the oldest are forgotten): memory stays bounded on long cines."""
-
-Remask = Callable[[Frame, Sequence[Verdict]], FrameResult]
-
 
 @dataclass(frozen=True, slots=True)
 class _Line:
@@ -75,7 +72,7 @@ def same_picture(a: np.ndarray, b: np.ndarray, max_change: float) -> bool:
 
 
 class StaticText:
-    """The PHI lines masked so far in one series; `carry` extends each next frame's result with them.
+    """The PHI lines masked so far in one series; `carry` adds them to each next frame's verdicts.
 
     One object per series (the engine's `finish_series`, one service stream), fed its frames in order.
     """
@@ -84,17 +81,17 @@ class StaticText:
         self.max_change = max_change
         self._lines: list[_Line] = []
 
-    def carry(self, frame: Frame, result: FrameResult, remask: Remask) -> FrameResult:
-        """`result` with the remembered lines this frame did not mask but shows unchanged, masked
-        again through `remask` (the engine's masking, with the frame's kept annotations); then this
-        frame's PHI lines are remembered in place of the older ones at the same place.
+    def carry(self, frame: Frame, verdicts: Sequence[Verdict]) -> tuple[Verdict, ...]:
+        """This frame's `verdicts` and a masked verdict for each remembered line it did not mask but
+        shows unchanged; then this frame's PHI lines are remembered in place of the older ones at
+        the same place.
 
         A line that lies mostly inside a read this frame kept as an annotation is not carried: a
         misread on one frame (`Ime 38038`, an ID shape) must not mask the annotation the other
         frames read well.
         """
-        masked = [v for v in result.verdicts if v.mask and v.label.is_phi]
-        kept = [v.read.box for v in result.verdicts if v.label is Label.SAFE]
+        masked = [v for v in verdicts if v.mask and v.label.is_phi]
+        kept = [v.read.box for v in verdicts if v.label is Label.SAFE]
         carried = []
         for line in self._lines:
             if any(box_iou(line.box, v.read.box) >= _SAME_LINE_IOU for v in masked):
@@ -104,11 +101,9 @@ class StaticText:
             region = _region(frame.pixels, line.box)
             if region is not None and same_picture(line.pixels, region, self.max_change):
                 carried.append(Verdict(TextRead(line.box, "", 0.0), line.verdict.label, True, RULE))
-        if carried:
-            result = remask(frame, (*result.verdicts, *carried))
         for verdict in (*masked, *carried):
             self._remember(frame, verdict)
-        return result
+        return (*verdicts, *carried)
 
     def _remember(self, frame: Frame, verdict: Verdict) -> None:
         region = _region(frame.pixels, verdict.read.box)

@@ -14,12 +14,11 @@ from pixelsvc.static_text import RULE, StaticText, same_picture
 from pixelsvc.types import Frame, FrameResult, Label, TextBox, TextRead, Verdict
 
 LINE = TextBox(40, 30, 200, 52)
-OTHER = TextBox(40, 120, 200, 142)
 MASKER = FrameMasker(MaskConfig())
 
 
 def _text(word: str) -> np.ndarray:
-    """A 256x256 12-bit frame: smooth anatomy with `word` burned in at LINE (and nothing at OTHER)."""
+    """A 256x256 12-bit frame: smooth anatomy with `word` burned in at LINE."""
     image = Image.new("L", (256, 256), 0)
     ImageDraw.Draw(image).text((LINE.x0 + 4, LINE.y0 + 4), word, fill=255, font_size=14)
     ramp = np.add.outer(np.arange(256), np.arange(256)).astype(np.float32) * 4
@@ -31,14 +30,11 @@ def _frame(pixels: np.ndarray, index: int, rng: np.random.Generator, noise: floa
     return Frame(("series", index), np.clip(noisy, 0, 4095).astype(np.uint16), "MONOCHROME2", 12)
 
 
-def _remask(frame: Frame, verdicts: Sequence[Verdict]) -> FrameResult:
+def _mask(frame: Frame, verdicts: Sequence[Verdict]) -> FrameResult:
+    """What the engine does with a frame's verdicts (`Engine.finish`)."""
     masked = MASKER.mask(frame, [v.read.box for v in verdicts if v.mask],
                          keep=[v.read.box for v in verdicts if v.label is Label.SAFE])
     return FrameResult(frame.key, tuple(verdicts), masked)
-
-
-def _result(frame: Frame, *verdicts: Verdict) -> FrameResult:
-    return _remask(frame, verdicts)
 
 
 def _verdict(box: TextBox, label: Label = Label.NAME, mask: bool = True) -> Verdict:
@@ -60,27 +56,27 @@ def test_a_line_masked_on_one_frame_is_masked_on_the_next_frames_that_show_it():
     rng = np.random.default_rng(2)
     frames = [_frame(_text("DOE^JOHN"), i, rng) for i in range(3)]
     series = StaticText(0.5)
-    first = series.carry(frames[0], _result(frames[0], _verdict(LINE)), _remask)
-    assert [v.rule for v in first.verdicts] == ["test"]
-    second = series.carry(frames[1], _result(frames[1]), _remask)  # the next frame missed the line
+    first = series.carry(frames[0], [_verdict(LINE)])
+    assert [v.rule for v in first] == ["test"]
+    second = _mask(frames[1], series.carry(frames[1], []))  # the next frame missed the line
     carried = [v for v in second.verdicts if v.rule == RULE]
     assert [(v.read.box, v.label, v.mask) for v in carried] == [(LINE, Label.NAME, True)]
     assert second.masked.changed and second.masked.boxes
     inside = second.masked.pixels[LINE.y0 + 6:LINE.y1 - 6, LINE.x0 + 6:LINE.x0 + 40]
     assert (inside != frames[1].pixels[LINE.y0 + 6:LINE.y1 - 6, LINE.x0 + 6:LINE.x0 + 40]).any()
     # and on from there: the frame after that reads the line only in part
-    third = series.carry(frames[2], _result(frames[2], _verdict(TextBox(40, 30, 90, 52))), _remask)
-    assert any(v.rule == RULE and v.read.box == LINE for v in third.verdicts)
+    third = series.carry(frames[2], [_verdict(TextBox(40, 30, 90, 52))])
+    assert any(v.rule == RULE and v.read.box == LINE for v in third)
 
 
 def test_text_that_changed_or_is_gone_is_not_carried():
     rng = np.random.default_rng(3)
     series = StaticText(0.5)
     start = _frame(_text("DOE^JOHN"), 0, rng)
-    series.carry(start, _result(start, _verdict(LINE)), _remask)
+    series.carry(start, [_verdict(LINE)])
     for index, word in enumerate(("", "12:41:07"), 1):
         frame = _frame(_text(word), index, rng)
-        result = series.carry(frame, _result(frame), _remask)
+        result = _mask(frame, series.carry(frame, []))
         assert not result.verdicts and not result.masked.changed, word
 
 
@@ -90,18 +86,18 @@ def test_only_phi_lines_are_carried(label, mask):
     rng = np.random.default_rng(4)
     series = StaticText(0.5)
     start = _frame(_text("DOE^JOHN"), 0, rng)
-    series.carry(start, _result(start, _verdict(LINE, label, mask)), _remask)
+    series.carry(start, [_verdict(LINE, label, mask)])
     frame = _frame(_text("DOE^JOHN"), 1, rng)
-    assert not series.carry(frame, _result(frame), _remask).verdicts
+    assert not series.carry(frame, [])
 
 
 def test_a_line_the_frame_masked_itself_is_not_added_again():
     rng = np.random.default_rng(5)
     series = StaticText(0.5)
     frames = [_frame(_text("DOE^JOHN"), i, rng) for i in range(2)]
-    series.carry(frames[0], _result(frames[0], _verdict(LINE)), _remask)
-    result = series.carry(frames[1], _result(frames[1], _verdict(TextBox(41, 30, 201, 52))), _remask)
-    assert [v.rule for v in result.verdicts] == ["test"]
+    series.carry(frames[0], [_verdict(LINE)])
+    result = series.carry(frames[1], [_verdict(TextBox(41, 30, 201, 52))])
+    assert [v.rule for v in result] == ["test"]
 
 
 def test_an_annotation_this_frame_read_is_not_masked_for_another_frame_s_misread():
@@ -109,7 +105,7 @@ def test_an_annotation_this_frame_read_is_not_masked_for_another_frame_s_misread
     rng = np.random.default_rng(6)
     series = StaticText(0.5)
     frames = [_frame(_text("Im: 38/138"), i, rng) for i in range(2)]
-    series.carry(frames[0], _result(frames[0], _verdict(LINE, Label.ID)), _remask)
+    series.carry(frames[0], [_verdict(LINE, Label.ID)])
     kept = _verdict(TextBox(38, 29, 202, 53), Label.SAFE, False)
-    result = series.carry(frames[1], _result(frames[1], kept), _remask)
+    result = _mask(frames[1], series.carry(frames[1], [kept]))
     assert result.verdicts == (kept,) and not result.masked.changed

@@ -181,6 +181,10 @@ def has_id_shape(numeric: str, min_digits: int, min_alnum_length: int, min_alnum
 _DEMOGRAPHIC_TOKEN = re.compile(r"[A-Z]+|\d+")
 _AGE_UNITS = frozenset({"Y", "YR", "YRS", "YO", "YEAR", "YEARS", "OLD", "J", "ANS", "ANOS", "A"})
 _SEX_VALUES = frozenset({"M", "F", "MALE", "FEMALE"})
+_ONE_IN_AGE = re.compile(r"(?<=\d)I(?=Y?(?![A-Z0-9]))")
+"""A `1` read as `I` at the end of an age (`M7iy` for `M 71y`), restored before the tokens are judged."""
+_SLASH_READ = "17"
+"""What OCR reads the slash of `F/19` as, glued to the sex letter: `F719`, `M137`."""
 
 
 def has_demographics(text: str) -> bool:
@@ -191,6 +195,8 @@ def has_demographics(text: str) -> bool:
     age/sex label, and a sex value or label must be there. A one-letter sex is upper case as read
     (`25m` is a length). A sex letter glued to one digit (`M3`, a preset) does not count; glued to
     two or three (`M74`) or with an age unit (`F3Y`) it does, as does one after the digits (`83M`).
+    OCR's slips in this shape are undone: the slash read as a digit (`F719`, over 130) and a `1`
+    read as a letter (`M7iy`).
 
     Args:
         text: the recognised line as read.
@@ -198,7 +204,7 @@ def has_demographics(text: str) -> bool:
     Returns:
         True when the line shows age and sex.
     """
-    numeric = numeric_view(text)
+    numeric = _ONE_IN_AGE.sub("1", numeric_view(text))
     sex = number = labelled = False
     previous_end, previous_kind = -1, ""
     for m in _DEMOGRAPHIC_TOKEN.finditer(numeric):
@@ -206,6 +212,8 @@ def has_demographics(text: str) -> bool:
         glued = m.start() == previous_end
         if token.isdigit():
             after = numeric[m.end():m.end() + 1]
+            if glued and previous_kind == "sex" and len(token) == 3 and int(token) > 130 and token[0] in _SLASH_READ:
+                token = token[1:]  # `F719` is `F/19`
             if len(token) > 3 or int(token) > 130 or (glued and previous_kind == "sex" and after != "Y"
                                                       and len(token) < 2):
                 return False  # `M3` is a preset; `M74` and `F32Y` are sex and age

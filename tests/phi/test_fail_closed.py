@@ -40,6 +40,9 @@ CLASSES = [
     ("F 67y", Label.AGE),
     ("83M", Label.AGE),
     ("F20V", Label.AGE),  # a small `y` read as `v`
+    ("F719", Label.AGE),  # `F/19`, the slash read as a digit
+    ("M137", Label.AGE),  # `M/37`
+    ("M7iy", Label.AGE),  # `M 71y`, the space lost and the `1` read as `i`
     # physicians and operators
     ("Reported by Dr. Martin", Label.NAME),
     ("Physician: Dr. Lawrence", Label.NAME),

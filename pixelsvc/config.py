@@ -148,6 +148,12 @@ class DetConfig:
     """A line box (no thicker than `fine_cover_line`) read as at most one letter or digit below
     this confidence is detected again by the fine pass, and the lines found inside it are read
     (a box over two fused small lines reads as nothing); 0 turns it off."""
+    rescan_block_share: float = 0.02
+    """A box thicker than `fine_cover_line` read as at most one letter or digit, whatever the
+    confidence, and covering at most this share of the frame, is rescanned the same way: it is
+    a block of small lines the first scale fused (a 6-line block of 11 px glyphs on a 3000 px
+    ultrasound frame read as one glyph, `三`, at 0.94), and its ink did not stand out enough for the
+    fine pass's windows. Larger blobs are tissue. 0 turns it off."""
     fine_view: str = "local"
     """Which rendering the fine pass rescans (the local-contrast view found most of those lines)."""
     fine_max_scale: float = 4.0
@@ -183,6 +189,7 @@ class DetConfig:
         _check_range(self, "fine_max_line", 8, 4096)
         _check_range(self, "fine_cover_line", 8, 100_000)
         _check_range(self, "rescan_confidence", 0.0, 1.0)
+        _check_range(self, "rescan_block_share", 0.0, 1.0)
         _check_range(self, "fine_percentile", 50.0, 100.0)
         _check_range(self, "fine_min_response", 0, 255)
         _check_range(self, "fine_cell", 8, 512)

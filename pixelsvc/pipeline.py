@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from pixelsvc.config import EngineConfig, MaskConfig
+from pixelsvc.config import DetConfig, EngineConfig, MaskConfig
 from pixelsvc.dedup import RecentFrames, frame_digest, reuse_result
 from pixelsvc.errors import InvalidFrameError
 from pixelsvc.heap import retain_freed_memory
@@ -204,7 +204,7 @@ class Engine:
             detections = self.detector.detect_frames(views_per_frame)
         with self._timed("recognise"):
             reads = self.reader.read(views_per_frame, detections, dedup=self.config.dedup_crops)
-        if self.config.det.rescan_confidence > 0:
+        if self.config.det.rescan_confidence > 0 or self.config.det.rescan_block_share > 0:
             reads = self._rescan_unread(views_per_frame, reads)
         with self._lock:
             self._stats.views += sum(len(views) for views in views_per_frame)
@@ -246,21 +246,19 @@ class Engine:
 
     def _rescan_unread(self, views_per_frame: Sequence[Sequence[RenderedFrame]],
                        reads: list[list[TextRead]]) -> list[list[TextRead]]:
-        """Add the lines the fine pass finds inside line boxes that were read as (almost) nothing.
+        """Add the lines the fine pass finds inside boxes that were read as (almost) nothing.
 
         Such a box is kept as a stray mark (one glyph of unknown text), but it often holds two
-        or three small lines the detector fused (`TextDetector.rescan`).
+        or three small lines the detector fused (`TextDetector.rescan`): a line box read as one
+        glyph with a low confidence, or a small block-sized box read as one glyph at all.
         """
-        least = self.config.det.rescan_confidence
-        thickest = self.config.det.fine_cover_line  # thicker boxes were rescanned by the fine pass already
-        regions: list[list[TextBox]] = [[] for _ in reads]
-        read_boxes: list[list[TextBox]] = [[] for _ in reads]
-        for frame_reads, unread, read in zip(reads, regions, read_boxes, strict=True):
-            for r in frame_reads:
-                if not _unread(r, least):
-                    read.append(r.box)
-                elif min(r.box.width, r.box.height) <= thickest:
-                    unread.append(r.box)
+        regions: list[list[TextBox]] = []
+        read_boxes: list[list[TextBox]] = []
+        for views, frame_reads in zip(views_per_frame, reads, strict=True):
+            rows, cols = views[0].image.shape[:2] if views else (0, 0)
+            unread, read = rescan_regions(frame_reads, rows * cols, self.config.det)
+            regions.append(unread)
+            read_boxes.append(read)
         if not any(regions):
             return reads
         with self._timed("detect"):
@@ -317,9 +315,35 @@ class Engine:
                 self._stats.seconds[stage] += elapsed
 
 
+def rescan_regions(reads: Sequence[TextRead], frame_area: int, cfg: DetConfig) -> tuple[list[TextBox], list[TextBox]]:
+    """The boxes of one frame's reads to detect again, and the boxes that were read.
+
+    Rescanned: a line box (no thicker than `fine_cover_line`) read as at most one glyph below
+    `rescan_confidence`, and a thicker box read as at most one glyph at any confidence that covers
+    at most `rescan_block_share` of the frame (a block of small lines read as `三`). Other thick
+    boxes read as nothing are neither: the fine pass looked inside them already.
+    """
+    unread: list[TextBox] = []
+    read: list[TextBox] = []
+    for r in reads:
+        thick = min(r.box.width, r.box.height) > cfg.fine_cover_line
+        if thick and _glyphs(r) <= 1 and r.box.width * r.box.height <= cfg.rescan_block_share * frame_area:
+            unread.append(r.box)
+        elif not _unread(r, cfg.rescan_confidence):
+            read.append(r.box)
+        elif not thick:
+            unread.append(r.box)
+    return unread, read
+
+
+def _glyphs(read: TextRead) -> int:
+    """Letters and digits read."""
+    return sum(ch.isalnum() for ch in read.text or "")
+
+
 def _unread(read: TextRead, confidence: float) -> bool:
     """Read as at most one letter or digit, with less than `confidence`."""
-    return read.confidence < confidence and sum(ch.isalnum() for ch in read.text or "") <= 1
+    return read.confidence < confidence and _glyphs(read) <= 1
 
 
 def _keep_unread_regions(verdicts: list[Verdict], frame: Frame, config: MaskConfig) -> list[Verdict]:

@@ -32,6 +32,7 @@ from pixelsvc.ocr.rec import TextRecognizer
 from pixelsvc.ocr.weights import load_module, tune_module
 from pixelsvc.ocr.zoo import get_spec
 from pixelsvc.phi import PhiClassifier
+from pixelsvc.phi.normalise import alnum_count
 from pixelsvc.render import FrameRenderer
 from pixelsvc.static_text import StaticText
 from pixelsvc.types import (
@@ -327,7 +328,8 @@ def rescan_regions(reads: Sequence[TextRead], frame_area: int, cfg: DetConfig) -
     read: list[TextBox] = []
     for r in reads:
         thick = min(r.box.width, r.box.height) > cfg.fine_cover_line
-        if thick and _glyphs(r) <= 1 and r.box.width * r.box.height <= cfg.rescan_block_share * frame_area:
+        block_sized = r.box.width * r.box.height <= cfg.rescan_block_share * frame_area
+        if thick and block_sized and alnum_count(r.text or "") <= 1:
             unread.append(r.box)
         elif not _unread(r, cfg.rescan_confidence):
             read.append(r.box)
@@ -336,14 +338,9 @@ def rescan_regions(reads: Sequence[TextRead], frame_area: int, cfg: DetConfig) -
     return unread, read
 
 
-def _glyphs(read: TextRead) -> int:
-    """Letters and digits read."""
-    return sum(ch.isalnum() for ch in read.text or "")
-
-
 def _unread(read: TextRead, confidence: float) -> bool:
     """Read as at most one letter or digit, with less than `confidence`."""
-    return read.confidence < confidence and _glyphs(read) <= 1
+    return read.confidence < confidence and alnum_count(read.text or "") <= 1
 
 
 def _keep_unread_regions(verdicts: list[Verdict], frame: Frame, config: MaskConfig) -> list[Verdict]:

@@ -28,6 +28,7 @@ import traceback
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 import numpy as np
@@ -513,16 +514,24 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
 
     async def _redact(self, frame: Frame, stream: _Stream, before: asyncio.Future[None] | None = None,
                       finished: asyncio.Future[None] | None = None) -> FrameResult:
-        """Read a frame through the batcher, then finish it once `before` (the frame before it) is."""
+        """Read a frame through the batcher, then finish it once `before` (the frame before it) is.
+
+        `finished` is set only when no finishing work of this frame or one before it runs any more:
+        a frame cancelled while its worker thread classifies and masks (the thread cannot be
+        stopped) releases the next frame when that thread returns, and one cancelled before that
+        when the frame before it is finished, so two threads never touch the stream's `series`.
+        """
         assert self._submit is not None and self._engine is not None
+        work: asyncio.Future[FrameResult] | None = None
         try:
             reads = await self._submit(frame)
             if before is not None:
                 await asyncio.shield(before)  # the frame before is finished first (its lines carry here)
-            return await asyncio.to_thread(self._finish, frame, reads, stream)
+            work = asyncio.ensure_future(asyncio.to_thread(self._finish, frame, reads, stream))
+            return await asyncio.shield(work)
         finally:
             if finished is not None:
-                finished.set_result(None)
+                _set_after(finished, work if work is not None else before)
 
     async def _duplicate(self, frame: Frame, earlier: asyncio.Task[FrameResult]) -> FrameResult:
         # shield: cancelling this frame must not cancel the frame it copies (the stream cancels both anyway)
@@ -567,3 +576,17 @@ class RedactorServicer(pb_grpc.RedactorServiceServicer):
     def _policy(self, header: pb.SeriesHeader) -> Policy:
         assert self._engine is not None
         return _POLICY.get(header.policy, self._engine.config.policy)
+
+
+def _set_after(finished: asyncio.Future[None], blocker: asyncio.Future[Any] | None) -> None:
+    """Set `finished` now, or once `blocker` (work still running for the stream) is done."""
+    if blocker is None or blocker.done():
+        finished.set_result(None)
+        return
+
+    def release(done: asyncio.Future[Any]) -> None:
+        if not done.cancelled():
+            done.exception()  # retrieved, so asyncio does not report it: the frame's stream is gone
+        finished.set_result(None)
+
+    blocker.add_done_callback(release)

@@ -68,3 +68,52 @@ def test_out_of_place_chunks() -> None:
         assert error.value.code == code
     with pytest.raises(StatusError, match="incomplete"):
         assembler.finish()
+
+
+def test_a_cancelled_frame_releases_the_next_only_when_its_finishing_thread_returns() -> None:
+    """A frame cancelled while its worker thread classifies and masks (the thread cannot be
+    stopped) must not let the next frame's thread start beside it: both touch the stream's
+    carried lines (`series`). Nor may a frame cancelled while it waits for the one before."""
+    import asyncio
+    import threading
+
+    from pixelsvc.service.metrics import ServiceMetrics
+    from pixelsvc.service.servicer import RedactorServicer
+
+    gate, running, overlaps = threading.Event(), [], []
+
+    def finish(frame, reads, stream):  # stands in for classify + mask; the test is about order
+        if running:
+            overlaps.append(frame)
+        running.append(frame)
+        if frame == "a":
+            gate.wait(10)
+        running.remove(frame)
+        return frame
+
+    async def submit(frame):
+        return []
+
+    async def scenario() -> None:
+        servicer = RedactorServicer(CONFIG, ServiceMetrics())
+        servicer._submit, servicer._engine, servicer._finish = submit, object(), finish
+        loop = asyncio.get_running_loop()
+        done_a, done_c, done_b = loop.create_future(), loop.create_future(), loop.create_future()
+        task_a = asyncio.create_task(servicer._redact("a", None, None, done_a))
+        while not running:
+            await asyncio.sleep(0.01)
+        task_c = asyncio.create_task(servicer._redact("c", None, done_a, done_c))  # waits for a
+        await asyncio.sleep(0.05)
+        for task in (task_a, task_c):
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert not done_a.done() and not done_c.done()  # a's thread still runs
+        task_b = asyncio.create_task(servicer._redact("b", None, done_c, done_b))
+        await asyncio.sleep(0.1)
+        assert running == ["a"]  # b waits
+        gate.set()
+        assert await asyncio.wait_for(task_b, 10) == "b"
+        assert done_a.done() and done_c.done() and done_b.done() and overlaps == []
+
+    asyncio.run(scenario())

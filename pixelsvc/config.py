@@ -128,6 +128,12 @@ class DetConfig:
     outside the first pass's boxes can fall below 25 while a faint line over the image answers with
     12-25: at 25 its window was never rescanned (a fresh dev seed: recall 96.7 -> 97.4 %, collateral
     unchanged)."""
+    fine_flat_ground: float = 3.0
+    """A cell whose ink answers above `fine_min_response` but below the view's percentile is
+    still looked at when its other pixels are flat, varying by at most this many grey levels
+    (standard deviation): faint letters on a black border or a plain panel, on a frame whose
+    anatomy sets the percentile far above them. Such windows are detected contrast-stretched
+    (`pixelsvc.ocr.fine`). 0 turns it off."""
     fine_cell: int = 32
     """Side in source pixels of the cells whose share of candidate ink decides where to look."""
     fine_min_ink: float = 0.04
@@ -193,6 +199,7 @@ class DetConfig:
         _check_range(self, "fine_percentile", 50.0, 100.0)
         _check_range(self, "fine_min_response", 0, 255)
         _check_range(self, "fine_cell", 8, 512)
+        _check_range(self, "fine_flat_ground", 0.0, 64.0)
         _check_range(self, "fine_min_ink", 0.0, 1.0)
         _check_range(self, "fine_max_ink", 0.0, 1.0)
         if self.fine_view not in RENDERINGS:

@@ -7,6 +7,7 @@ A `TextDetector` is pre-processing -> network -> post-processing, as in docTR:
   After that first pass, one view (`fine_view`) is detected again at `fine_factor` times
   that scale (the fine pass), in windows where small-text ink lies outside the first pass's
   boxes (`pixelsvc.ocr.fine`): small, faint lines vanish at the first scale and are found there.
+  Windows of dim ink on a flat ground are shown to the net contrast-stretched.
   Jobs of equal tensor shape are stacked and uploaded as uint8 (a quarter of the bytes of
   float32, through pinned memory on CUDA); turning to BGR (the order PaddleOCR trained on)
   and normalising run on the device, in the net's dtype and memory format.
@@ -56,6 +57,7 @@ class _Job:
     x1: int
     y1: int
     shape: tuple[int, int]  # (height, width) of the network input, multiples of 32
+    levels: tuple[float, float] | None = None  # a faint window's grey levels shown black and white
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +299,8 @@ class TextDetector:
         the reads and masks built on them) alone. Only mostly inside: in a block of small
         lines the first pass often finds a few, and their boxes' unclip reaches into the lines
         beside them; a line the fine pass finds is dropped only when a first-pass box already
-        holds it.
+        holds it. A box from a faint window (detected stretched) is kept only when it lies mostly
+        outside the first-pass line boxes and the lines the other fine windows found (`_apart`).
         """
         jobs = [job for index, view in enumerate(views) for job in self.plan(index, view)]
         out = [merge_boxes(boxes) for boxes in self._run(views, jobs)]
@@ -309,11 +312,16 @@ class TextDetector:
             lines = tuple(box for j in indices for box in out[j] if min(box.width, box.height) <= thickest)
             coarse_of.update(dict.fromkeys(indices, lines))
         fine_jobs = [job for index, view in enumerate(views) for job in self.plan_fine(index, view, coarse_of[index])]
-        for index, boxes in enumerate(self._run(views, fine_jobs)):
-            fine = new_fine_lines(merge_boxes(boxes), coarse_of[index], self.config.fine_max_line)
-            if fine:
-                out[index] = merge_boxes(out[index] + fine)
-        return out
+        ink_jobs = [job for job in fine_jobs if job.levels is None]
+        faint_jobs = [job for job in fine_jobs if job.levels is not None]
+        found: list[list[TextBox]] = [[] for _ in views]  # per view, the lines found so far
+        for faint, kind in ((False, ink_jobs), (True, faint_jobs)):
+            for index, boxes in enumerate(self._run(views, kind) if kind else []):
+                fine = new_fine_lines(merge_boxes(boxes), coarse_of[index], self.config.fine_max_line)
+                if faint:
+                    fine = [box for box in fine if _apart(box, coarse_of[index] + tuple(found[index]))]
+                found[index] += fine
+        return [merge_boxes(boxes + more) if more else boxes for boxes, more in zip(out, found, strict=True)]
 
     def _run(self, views: Sequence[RenderedFrame], jobs: Sequence[_Job]) -> list[list[TextBox]]:
         """The raw boxes of `jobs`, per view, in source pixels; jobs of one shape are batched."""
@@ -353,30 +361,32 @@ class TextDetector:
         if not self._is_fine_view(view):
             return []
         rows, cols = view.image.shape[:2]
-        everywhere = [(0, 0, cols, rows)]
-        regions = everywhere if cfg.fine_everywhere else fine_windows(view.image[:, :, 0], covered, cfg)
-        return self._fine_jobs(index, view, regions)
+        windows = fine_windows(view.image[:, :, 0], covered, cfg)
+        regions = [(0, 0, cols, rows)] if cfg.fine_everywhere else windows.ink
+        faint = [job for w in windows.faint for job in self._fine_jobs(index, view, [w.window], (w.black, w.white))]
+        return self._fine_jobs(index, view, regions) + faint
 
     def _is_fine_view(self, view: RenderedFrame) -> bool:
         """Whether the fine pass (and the rescan of unread boxes) runs on this view."""
         return self.config.fine_factor > 1.0 and view.rendering == self.config.fine_view
 
-    def _fine_jobs(self, index: int, view: RenderedFrame, regions: Sequence[tuple[int, int, int, int]]) -> list[_Job]:
+    def _fine_jobs(self, index: int, view: RenderedFrame, regions: Sequence[tuple[int, int, int, int]],
+                   levels: tuple[float, float] | None = None) -> list[_Job]:
         """Jobs over regions (x0, y0, x1, y1) of the fine view, at `fine_factor` times the first scale."""
         cfg = self.config
         rows, cols = view.image.shape[:2]
         scale = min(_detection_scale(rows, cols, cfg) * cfg.fine_factor, cfg.fine_max_scale)
-        return [job for region in regions for job in self._tiles(index, view, scale, region, fine=True)]
+        return [job for region in regions for job in self._tiles(index, view, scale, region, True, levels)]
 
     def _tiles(self, index: int, view: RenderedFrame, scale: float, region: tuple[int, int, int, int],
-               fine: bool) -> list[_Job]:
+               fine: bool, levels: tuple[float, float] | None = None) -> list[_Job]:
         """The jobs covering a region (x0, y0, x1, y1) of a view at `scale`: the whole region,
         or overlapping non-flat tiles of it."""
         rx0, ry0, rx1, ry1 = region
         rows, cols = ry1 - ry0, rx1 - rx0
         cfg = self.config
         if max(rows, cols) * scale <= cfg.max_side + 16:
-            return [_Job(index, fine, rx0, ry0, rx1, ry1, _target_shape(rows, cols, scale, cfg.max_side))]
+            return [_Job(index, fine, rx0, ry0, rx1, ry1, _target_shape(rows, cols, scale, cfg.max_side), levels)]
         tile = max(64, int(cfg.max_side / scale))
         overlap = min(tile // 2, cfg.tile_overlap)
         jobs = []
@@ -387,12 +397,18 @@ class TextDetector:
                 if tile_pixels.min() == tile_pixels.max():
                     continue
                 jobs.append(_Job(index, fine, rx0 + x0, ry0 + y0, rx0 + x1, ry0 + y1,
-                                 _target_shape(y1 - y0, x1 - x0, scale, cfg.max_side)))
+                                 _target_shape(y1 - y0, x1 - x0, scale, cfg.max_side), levels))
         return jobs
 
     def preprocess(self, image: np.ndarray, job: _Job) -> np.ndarray:
-        """The job's region resized to the network input: uint8 RGB (rows, cols, 3)."""
+        """The job's region resized to the network input: uint8 RGB (rows, cols, 3).
+
+        A faint window's region is first stretched so its grey levels `job.levels` become 0 and
+        255: grey letters a few levels above a flat ground become black-and-white text.
+        """
         region = image[job.y0:job.y1, job.x0:job.x1]
+        if job.levels is not None:
+            region = _stretch(region, *job.levels)
         height, width = job.shape
         if region.shape[:2] != (height, width):
             shrink = height < region.shape[0] or width < region.shape[1]
@@ -435,6 +451,19 @@ _RESCAN_MARGIN = 4
 """Pixels around an unread box that its rescan also looks at (the fused lines' outer glyph edges)."""
 
 
+_FAINT_OVERLAP = 0.5
+"""A faint window's box may share at most this share of its area with the lines found before it."""
+
+
+def _apart(box: TextBox, found: Sequence[TextBox]) -> bool:
+    """Whether `box` lies mostly outside the boxes of `found`, together: the faint windows look for
+    lines where nothing was found; stretched, and cut by the window's edge, a block found already
+    gives boxes over its lines cut short and slivers of their ends that straddle two of them (read
+    as garbage and masked over the kept annotation beside them). A faint line that merely touches
+    a found box (a first-pass piece of it, `1277` of `ID: 0710491277`) is kept."""
+    return sum(box.overlap(other) for other in found) <= _FAINT_OVERLAP * box.area()
+
+
 def new_fine_lines(fine: Sequence[TextBox], coarse: Sequence[TextBox], max_line: int) -> list[TextBox]:
     """The fine pass's boxes that add a line: no thicker than `max_line`, and not mostly inside
     a first-pass line box `coarse` (a box that only reaches into one is a line beside it)."""
@@ -471,6 +500,14 @@ def upload_uint8(arrays: np.ndarray | Sequence[np.ndarray], device: torch.device
     staging = torch.empty(shape, dtype=torch.uint8, pin_memory=True)
     np.stack(arrays, out=staging.numpy())
     return staging.to(device, non_blocking=True)
+
+
+def _stretch(region: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """`region` (uint8) with grey level `lo` shown black and `hi` white (see TextDetector.preprocess)."""
+    if hi <= lo:
+        return region
+    levels = np.clip((np.arange(256, dtype=np.float32) - lo) * (255.0 / (hi - lo)) + 0.5, 0, 255)
+    return cv2.LUT(np.ascontiguousarray(region), levels.astype(np.uint8))
 
 
 def _detection_scale(rows: int, cols: int, cfg: DetConfig) -> float:

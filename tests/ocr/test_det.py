@@ -118,14 +118,14 @@ def test_the_fine_pass_looks_only_at_small_text_ink_outside_first_pass_boxes(eng
     noise_only = grey.copy()
     cv2.putText(grey, "ID 4471-2093", (300, 470), cv2.FONT_HERSHEY_PLAIN, 0.6, 175, 1)  # ~7 px glyphs, faint
     ink = np.abs(grey.astype(int) - noise_only) > 10
-    windows = fine_windows(grey, [], cfg)
+    windows = fine_windows(grey, [], cfg).ink
     looked = np.zeros(grey.shape, bool)
     for x0, y0, x1, y1 in windows:
         looked[y0:y1, x0:x1] = True
     assert looked[ink].mean() >= 0.99, "the small line must lie in a fine-pass window"
     assert looked.mean() < 0.1  # a window around the line, not the view
-    assert fine_windows(grey, [TextBox(290, 455, 420, 478, 1.0)], cfg) == []  # its ink is in a first-pass box
-    assert fine_windows(noise_only, [], cfg) == []  # texture alone is not rescanned
+    assert fine_windows(grey, [TextBox(290, 455, 420, 478, 1.0)], cfg).ink == []  # its ink is in a first-pass box
+    assert fine_windows(noise_only, [], cfg).ink == []  # texture alone is not rescanned
 
 
 def test_a_faint_line_on_a_quiet_frame_is_rescanned(engine):
@@ -138,11 +138,11 @@ def test_a_faint_line_on_a_quiet_frame_is_rescanned(engine):
     cv2.putText(grey, "Ward 5  E783382", (300, 60), cv2.FONT_HERSHEY_PLAIN, 0.7, 118, 1)  # 18 levels up
     ink = grey != quiet
     looked = np.zeros(grey.shape, bool)
-    for x0, y0, x1, y1 in fine_windows(grey, [], cfg):
+    for x0, y0, x1, y1 in fine_windows(grey, [], cfg).ink:
         looked[y0:y1, x0:x1] = True
     assert cfg.fine_min_response == 12 and looked[ink].mean() >= 0.99
-    assert not fine_windows(grey, [], dataclasses.replace(cfg, fine_min_response=25))
-    assert fine_windows(quiet, [], cfg) == []  # the quiet background alone is not rescanned
+    assert not fine_windows(grey, [], dataclasses.replace(cfg, fine_min_response=25)).ink
+    assert fine_windows(quiet, [], cfg).ink == []  # the quiet background alone is not rescanned
 
 
 def test_the_fine_pass_adds_boxes_only_for_lines_the_first_did_not_hold(engine):
@@ -379,3 +379,52 @@ def test_device_post_processing_equals_the_host_reference():
         assert post(db_map) == _reference_db_boxes(prob, post)
         import cv2
         assert np.array_equal(db_map.code > 0, cv2.dilate((prob > 0.3).astype(np.uint8), np.ones((2, 2), np.uint8)) > 0)
+
+
+def _faint_border_frame(level: int, size: int) -> tuple[Frame, np.ndarray]:
+    """A 256 px 8-bit frame: black border, bright speckled anatomy and a bright label, and one
+    line of small letters (`size` px font) `level` grey levels above the border (how a console
+    draws a dim caption)."""
+    rng = np.random.default_rng(11)
+    grey = np.zeros((256, 256), np.uint8)
+    yy, xx = np.mgrid[:256, :256]
+    body = (yy - 150) ** 2 / 80 ** 2 + (xx - 110) ** 2 / 70 ** 2 < 1
+    grey[body] = np.clip(rng.normal(150, 40, body.sum()), 0, 255).astype(np.uint8)
+    cv2.putText(grey, "CINE", (190, 60), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2)
+    plain = grey.copy()
+    font = ImageFont.truetype(str(find_fonts()[0]), size)
+    canvas = Image.fromarray(grey)
+    ImageDraw.Draw(canvas).text((110, 2), "Ref. Phys: Okafor", fill=level, font=font)
+    grey = np.asarray(canvas).copy()
+    return Frame(("faint", 0), grey, "MONOCHROME2", 8), grey != plain
+
+
+def test_faint_text_on_a_flat_ground_is_detected_contrast_stretched(engine):
+    """Dim letters on a black border answer the stroke filter far below the level the bright
+    anatomy and label set, so no ink window holds them; their cells' ground is flat, so a faint
+    window does, and the detector, shown it stretched between its own grey levels, finds the line."""
+    frame, ink = _faint_border_frame(20, 10)
+    views = engine.renderer.render(frame)
+    fine_view = next(v for v in views if v.rendering == engine.detector.config.fine_view)
+    windows = fine_windows(fine_view.image[:, :, 0], [], engine.detector.config)
+    ys, xs = np.nonzero(ink)
+    def holds(w):
+        return w[0] <= xs.min() and w[1] <= ys.min() and w[2] > xs.max() and w[3] > ys.max()
+    assert not any(holds(w) for w in windows.ink)
+    faint = [w for w in windows.faint if holds(w.window)]
+    assert faint and faint[0].white - faint[0].black < 64  # stretched between the border and the letters
+    found = [d.box for d in engine.detector.detect_frames([views])[0]]
+    assert _covered(found, ink) >= 0.98
+    off = _detector(engine, fine_flat_ground=0.0)
+    assert _covered([d.box for d in off.detect_frames([views])[0]], ink) < 0.5  # without it the line is missed
+
+
+def test_texture_and_flat_areas_make_no_faint_window(engine):
+    cfg = engine.detector.config
+    rng = np.random.default_rng(4)
+    speckle = np.clip(rng.normal(90, 25, (256, 256)), 0, 255).astype(np.uint8)
+    flat = np.full((256, 256), 30, np.uint8)
+    edges = flat.copy()
+    edges[:, 128:] = 200  # a plain panel's edge: two flat levels, not letters
+    for grey in (speckle, flat, edges):
+        assert fine_windows(grey, [], cfg).faint == []

@@ -328,7 +328,7 @@ def rescan_regions(reads: Sequence[TextRead], frame_area: int, cfg: DetConfig) -
     read: list[TextBox] = []
     for r in reads:
         thick = min(r.box.width, r.box.height) > cfg.fine_cover_line
-        block_sized = r.box.width * r.box.height <= cfg.rescan_block_share * frame_area
+        block_sized = r.box.area() <= cfg.rescan_block_share * frame_area
         if thick and block_sized and alnum_count(r.text or "") <= 1:
             unread.append(r.box)
         elif not _unread(r, cfg.rescan_confidence):

@@ -316,7 +316,7 @@ class TextDetector:
         faint_jobs = [job for job in fine_jobs if job.levels is not None]
         found: list[list[TextBox]] = [[] for _ in views]  # per view, the lines found so far
         for faint, kind in ((False, ink_jobs), (True, faint_jobs)):
-            for index, boxes in enumerate(self._run(views, kind) if kind else []):
+            for index, boxes in enumerate(self._run(views, kind)):
                 fine = new_fine_lines(merge_boxes(boxes), coarse_of[index], self.config.fine_max_line)
                 if faint:
                     fine = [box for box in fine if _apart(box, coarse_of[index] + tuple(found[index]))]

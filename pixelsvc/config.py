@@ -234,6 +234,14 @@ class RecConfig:
     vertical_aspect: float = 1.5
     """Boxes at least this many times taller than wide are read turned a quarter both ways
     (vertical text); up to twice this, as they stand too (a short upright word)."""
+    probe_reach: float = 2.5
+    """Where a line's ink does not stand out from its ground (text over texture), the detector
+    cannot tell where the line ends and often stops a word short; the recogniser then reads
+    this many line heights past each end of the box (with one line height of the box for
+    context) and the box grows over the characters it reads there (`pixelsvc.ocr.lines`).
+    0 turns it off."""
+    probe_confidence: float = 0.7
+    """A probe's read grows the box only when at least this confident."""
 
     def __post_init__(self) -> None:
         _check_range(self, "height", 16, 128)
@@ -242,6 +250,8 @@ class RecConfig:
         _check_range(self, "cache_size", 0, 1_000_000)
         _check_range(self, "retry_confidence", 0.0, 1.0)
         _check_range(self, "vertical_aspect", 1.0, 10.0)
+        _check_range(self, "probe_reach", 0.0, 20.0)
+        _check_range(self, "probe_confidence", 0.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True)

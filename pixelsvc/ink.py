@@ -32,7 +32,7 @@ import numpy as np
 
 from pixelsvc.types import TextBox
 
-__all__ = ["extend_along_line", "ink_box", "ink_rectangles", "is_ruler"]
+__all__ = ["extend_along_line", "ink_box", "ink_rectangles", "is_ruler", "line_room"]
 
 _RING = 2
 """Pixels along the box edge that sample the background (outside the glyphs after the unclip)."""
@@ -309,6 +309,15 @@ def _spans(box: TextBox | _Ink, vertical: bool) -> tuple[int, int, int, int]:
 def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
     """Whether two spans across the line overlap by at least half the shorter one (same line)."""
     return min(a1, b1) - max(a0, b0) >= 0.5 * max(1, min(a1 - a0, b1 - b0))
+
+
+def line_room(box: TextBox, vertical: bool, reach: int, limit: int, barriers: Sequence[TextBox]) -> tuple[int, int]:
+    """How far along its line (rows if `vertical`, else columns) `box` may grow: `reach` pixels past
+    each end, within `limit`, and never into a `barriers` box on the same line."""
+    along0, along1, across0, across1 = _spans(box, vertical)
+    same_line = [(b0, b1) for b0, b1, c0, c1 in (_spans(b, vertical) for b in barriers)
+                 if _overlap(c0, c1, across0, across1)]
+    return _bounds(along0, along1, reach, limit, same_line)
 
 
 def _bounds(begin: int, end: int, reach: int, limit: int, barriers: list[tuple[int, int]]) -> tuple[int, int]:

@@ -225,7 +225,7 @@ class Engine:
             if series is not None:
                 verdicts = series.carry(frame, verdicts)
         with self._timed("mask"):
-            masked = self.masker.mask(frame, [v.read.box for v in verdicts if v.mask],
+            masked = self.masker.mask(frame, [v.read.mask_box for v in verdicts if v.mask],
                                       keep=[v.read.box for v in verdicts if v.label is Label.SAFE])
         if masked.changed:
             masked.pixels.flags.writeable = False

@@ -41,7 +41,7 @@ class _Line:
 
     @property
     def box(self) -> TextBox:
-        return self.verdict.read.box
+        return self.verdict.read.mask_box
 
 
 def _region(pixels: np.ndarray, box: TextBox) -> np.ndarray | None:
@@ -94,7 +94,7 @@ class StaticText:
         kept = [v.read.box for v in verdicts if v.label is Label.SAFE]
         carried = []
         for line in self._lines:
-            if any(box_iou(line.box, v.read.box) >= _SAME_LINE_IOU for v in masked):
+            if any(box_iou(line.box, v.read.mask_box) >= _SAME_LINE_IOU for v in masked):
                 continue
             if any(line.box.mostly_inside(box) for box in kept):
                 continue  # this frame read the text there as an annotation (`Im: 38/138`, not `Ime 38038`)
@@ -106,9 +106,9 @@ class StaticText:
         return (*verdicts, *carried)
 
     def _remember(self, frame: Frame, verdict: Verdict) -> None:
-        region = _region(frame.pixels, verdict.read.box)
+        region = _region(frame.pixels, verdict.read.mask_box)
         if region is None:
             return
-        self._lines = [ln for ln in self._lines if box_iou(ln.box, verdict.read.box) < _SAME_LINE_IOU]
+        self._lines = [ln for ln in self._lines if box_iou(ln.box, verdict.read.mask_box) < _SAME_LINE_IOU]
         self._lines.append(_Line(verdict, region))
         del self._lines[:-_MAX_LINES]

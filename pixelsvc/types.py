@@ -115,6 +115,15 @@ class TextRead:
     box: TextBox
     text: str = field(repr=False)
     confidence: float = 0.0
+    extent: TextBox | None = None
+    """The line's box grown over letters the recogniser read past `box` (`pixelsvc.ocr.lines`
+    probes the ends of lines over texture), or None. A mask covers it; the layout rules, and
+    the boxes kept as annotations, use `box`: what was read past a box only ever adds mask."""
+
+    @property
+    def mask_box(self) -> TextBox:
+        """What a mask of this line covers: `extent` when there is one, else `box`."""
+        return self.extent if self.extent is not None else self.box
 
 
 @dataclass(frozen=True, slots=True)

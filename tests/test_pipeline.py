@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pixelsvc.errors import InvalidFrameError
-from pixelsvc.types import Frame, Label, MaskedFrame, PhiContext, Policy
+from pixelsvc.types import Frame, Label, MaskedFrame, PhiContext, Policy, TextBox, TextRead
 from tests.synth import make_frame
 
 # every kind of frame the issue names: 8/12/16-bit, signed, MONOCHROME1, RGB, bright and dark text
@@ -164,3 +164,21 @@ def test_absurd_dimensions_are_refused_before_any_work(engine):
     huge = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), (65535, 65535), (0, 0))
     with pytest.raises(InvalidFrameError, match="outside the accepted size"):
         engine.process([Frame(("huge", 0), huge, "MONOCHROME2", 8)])
+
+
+def test_a_masked_line_is_masked_over_its_extent_and_a_kept_one_keeps_only_its_box(engine):
+    """What a probe read past a box only adds mask (`TextRead.extent`): a PHI line's mask covers its
+    extent; an annotation's extent protects nothing, so a PHI line under it is still masked."""
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(200, 3000, (200, 400)).astype(np.uint16)  # texture: masks are not cut to ink
+    frame = Frame(("extent", 0), pixels, "MONOCHROME2", 12)
+    name = TextRead(TextBox(120, 20, 300, 40), "Name: Doe^John", 0.95, extent=TextBox(60, 20, 300, 40))
+    annotation = TextRead(TextBox(20, 100, 120, 120), "5.0 mm", 0.98, extent=TextBox(20, 100, 260, 120))
+    phi_under = TextRead(TextBox(150, 100, 260, 120), "ID 4471023", 0.97)
+    result = engine.finish(frame, [name, annotation, phi_under], PhiContext(), Policy.PHI)
+    labels = [v.label for v in result.verdicts]
+    assert labels[0].is_phi and labels[1] is Label.SAFE and labels[2].is_phi
+    changed = result.masked.pixels != pixels
+    assert changed[25:35, 62:118].all(), "the extent of the PHI line is masked"
+    assert changed[105:115, 152:258].all(), "the annotation's extent does not keep the PHI beside it"
+    assert not changed[105:115, 22:118].any(), "the annotation itself stays"

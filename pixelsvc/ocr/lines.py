@@ -8,19 +8,27 @@ still read well:
   is read turned a quarter both ways, and as it stands when it could be a short word;
 - a line read with low confidence on its best view is read again on the frame's other views
   (another window or contrast view often shows faint or dark-on-bright text better);
+- a line whose ink does not stand out from its ground (text over texture) may go on past its
+  box: the detector stops a word short there, and the ink cannot say where the line ends
+  (`pixelsvc.ink.extend_along_line` grows only clear lines). The recogniser reads past each
+  end (`RecConfig.probe_reach`), and the box grows over the letters and digits it reads
+  there, end after end, until a probe reads none.
 
 and keeps, per line, the read with the highest confidence. Every read keeps the box of its
-line in source-frame pixels, whatever the crop was turned to.
+line in source-frame pixels, whatever the crop was turned to, and the text of its own read:
+a probe only says how far the line goes (`TextRead.extent`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from pixelsvc.config import RecConfig
+from pixelsvc.ink import line_room
 from pixelsvc.ocr.rec import Crop, TextRecognizer
 from pixelsvc.types import Detection, RenderedFrame, TextBox, TextRead
 
@@ -33,6 +41,34 @@ class _Candidate:
 
     line: int  # index into the flat list of detections
     crop: Crop
+    view: int
+    turns: int
+
+
+_PROBE_ROUNDS = 3
+"""Probes per line end: each reads `RecConfig.probe_reach` line heights further."""
+_PROBE_CONTEXT = 1.0
+"""Line heights of the box's own end a probe reads too, so its first letters are read in context."""
+_PROBE_PAD = 0.5
+"""Line heights a grown end reaches past the last letter a probe read (a time step marks a glyph's
+left part)."""
+_MIN_PROBE = 0.5
+"""A probe reads at least this many line heights past the end, or the end is not probed."""
+
+
+@dataclass(slots=True)
+class _End:
+    """One end of a line being probed: where it stands along the line, and what bounds it."""
+
+    line: int
+    side: int  # -1: the start (left, or top), +1: the end
+    view: RenderedFrame
+    turns: int
+    room: tuple[int, int]  # how far the line may grow along its axis
+
+    @property
+    def vertical(self) -> bool:
+        return self.turns in (1, 3)
 
 
 class LineReader:
@@ -56,24 +92,31 @@ class LineReader:
         """One read per detection, per frame, in order."""
         flat = [(views, d) for views, found in zip(views_per_frame, detections, strict=True) for d in found]
         best: list[TextRead | None] = [None] * len(flat)
-        first = [_Candidate(line, self._crop(views[d.view], d.box, turns))
+        chosen: list[_Candidate | None] = [None] * len(flat)
+        first = [_Candidate(line, self._crop(views[d.view], d.box, turns), d.view, turns)
                  for line, (views, d) in enumerate(flat) for turns in self._turns(d.box)]
-        self._keep_best(best, first, dedup)
+        self._keep_best(best, chosen, first, dedup)
         retry = [
-            _Candidate(line, self._crop(views[index], d.box, turns))
+            _Candidate(line, self._crop(views[index], d.box, turns), index, turns)
             for line, (views, d) in enumerate(flat)
             if best[line] is not None and best[line].confidence < self.config.retry_confidence
             for index in range(len(views)) if index != d.view
             for turns in self._turns(d.box)
         ]
-        self._keep_best(best, retry, dedup)
+        self._keep_best(best, chosen, retry, dedup)
+        boxes = [d.box for _, d in flat]
+        if self.config.probe_reach > 0:
+            self._probe_ends(flat, detections, best, chosen, boxes, dedup)
         out, cursor = [], 0
         for found in detections:
-            out.append([replace(best[cursor + i], box=d.box) for i, d in enumerate(found)])
+            grown = boxes[cursor:cursor + len(found)]
+            out.append([replace(best[cursor + i], box=d.box, extent=None if grown[i] == d.box else grown[i])
+                        for i, d in enumerate(found)])
             cursor += len(found)
         return out
 
-    def _keep_best(self, best: list[TextRead | None], candidates: Sequence[_Candidate], dedup: bool) -> None:
+    def _keep_best(self, best: list[TextRead | None], chosen: list[_Candidate | None],
+                   candidates: Sequence[_Candidate], dedup: bool) -> None:
         """Read the candidates and keep, per line, the most confident read (ties: the longer text)."""
         if not candidates:
             return
@@ -82,6 +125,50 @@ class LineReader:
             held = best[candidate.line]
             if held is None or (read.confidence, len(read.text or "")) > (held.confidence, len(held.text or "")):
                 best[candidate.line] = read
+                chosen[candidate.line] = candidate
+
+    def _probe_ends(self, flat: Sequence[tuple[Sequence[RenderedFrame], Detection]],
+                    detections: Sequence[Sequence[Detection]], best: Sequence[TextRead | None],
+                    chosen: Sequence[_Candidate | None], boxes: list[TextBox], dedup: bool) -> None:
+        """Grow, in `boxes`, the lines that the recogniser reads on past their ends.
+
+        Lines read as text (two letters or digits) are probed, unless they lie mostly inside
+        another box of the frame (a piece of a line read twice). A line never
+        grows into another box of its frame on the same line (that one has its own read) nor
+        further than `_PROBE_ROUNDS` probes.
+        """
+        frame_of = [f for f, found in enumerate(detections) for _ in found]
+        by_frame: list[list[int]] = [[] for _ in detections]
+        for line, f in enumerate(frame_of):
+            by_frame[f].append(line)
+        reach = self.config.probe_reach
+        ends: list[_End] = []
+        for line, ((views, d), read, candidate) in enumerate(zip(flat, best, chosen, strict=True)):
+            if read is None or candidate is None or sum(ch.isalnum() for ch in read.text or "") < 2:
+                continue
+            others = [flat[k][1].box for k in by_frame[frame_of[line]] if k != line]
+            if any(d.box.mostly_inside(o) for o in others):
+                continue
+            image = views[candidate.view].image
+            vertical = candidate.turns in (1, 3)
+            height = d.box.width if vertical else d.box.height
+            limit = image.shape[0 if vertical else 1]
+            room = line_room(d.box, vertical, math.ceil(_PROBE_ROUNDS * reach * height), limit, others)
+            ends += [_End(line, side, views[candidate.view], candidate.turns, room) for side in (-1, 1)]
+        for _ in range(_PROBE_ROUNDS):
+            probes = [(end, strip) for end in ends if (strip := _strip(end, boxes[end.line], reach)) is not None]
+            if not probes:
+                return
+            decoded = self.recognizer.decode_crops(
+                [self._crop(end.view, strip, end.turns) for end, strip in probes], dedup=dedup)
+            ends = []
+            for (end, strip), result in zip(probes, decoded, strict=True):
+                if result.span is None or result.confidence < self.config.probe_confidence:
+                    continue
+                grown = _grown(boxes[end.line], strip, result.span, end)
+                if grown is not None:
+                    boxes[end.line] = grown
+                    ends.append(end)
 
     def _turns(self, box: TextBox) -> tuple[int, ...]:
         """Quarter turns (counter-clockwise) to read a box at: tall boxes are vertical text."""
@@ -100,3 +187,46 @@ class LineReader:
         x1, y1 = min(cols, max(x0 + 1, box.x1)), min(rows, max(y0 + 1, box.y1))
         turned = np.ascontiguousarray(np.rot90(view.image[y0:y1, x0:x1], turns))
         return Crop(TextBox(0, 0, turned.shape[1], turned.shape[0], box.score), turned)
+
+
+def _along(box: TextBox, vertical: bool) -> tuple[int, int, int]:
+    """(start, stop) of `box` along its line, and its height across it."""
+    return (box.y0, box.y1, box.width) if vertical else (box.x0, box.x1, box.height)
+
+
+def _strip(end: _End, box: TextBox, reach: float) -> TextBox | None:
+    """The box a probe of `end` reads (past the end, and a line height of the box before it), or
+    None when there is no room past it."""
+    start, stop, height = _along(box, end.vertical)
+    if end.side > 0:
+        lo, hi = max(start, stop - round(_PROBE_CONTEXT * height)), min(end.room[1], stop + math.ceil(reach * height))
+        past = hi - stop
+    else:
+        lo, hi = max(end.room[0], start - math.ceil(reach * height)), min(stop, start + round(_PROBE_CONTEXT * height))
+        past = start - lo
+    if past < _MIN_PROBE * height:
+        return None
+    return TextBox(box.x0, lo, box.x1, hi, box.score) if end.vertical else TextBox(lo, box.y0, hi, box.y1, box.score)
+
+
+def _grown(box: TextBox, strip: TextBox, span: tuple[float, float], end: _End) -> TextBox | None:
+    """`box` grown over the letters a probe of `strip` read past its end, or None when it read none
+    there. `span` is where they lie along the probe's crop: a crop turned clockwise (3 turns) runs
+    from the strip's bottom up."""
+    start, stop, height = _along(box, end.vertical)
+    lo, hi, _ = _along(strip, end.vertical)
+    length = hi - lo
+    first, last = (hi - span[1] * length, hi - span[0] * length) if end.turns == 3 else \
+        (lo + span[0] * length, lo + span[1] * length)
+    pad = _PROBE_PAD * height
+    if end.side > 0:
+        if last <= stop + pad / 2:
+            return None
+        stop = min(hi, math.ceil(last + pad))
+    else:
+        if first >= start - pad / 2:
+            return None
+        start = max(lo, math.floor(first - pad))
+    if end.vertical:
+        return TextBox(box.x0, start, box.x1, stop, box.score)
+    return TextBox(start, box.y0, stop, box.y1, box.score)

@@ -22,7 +22,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -33,12 +33,23 @@ from pixelsvc.ocr.det import upload_uint8
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
 from pixelsvc.types import TextBox, TextRead
 
-__all__ = ["CTCDecoder", "Crop", "TextRecognizer", "charset_from_metadata"]
+__all__ = ["CTCDecoder", "Crop", "Decoded", "TextRecognizer", "charset_from_metadata"]
 
 _MIN_CROP_WIDTH = 8
 """Crops are at least this wide after resizing: the network downsamples width by 8."""
 _WIDTH_STEP = 32
 """Crop widths are rounded up to a multiple of this (zero padding on the right)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """What the recogniser read in one crop: the text, its confidence, and where along the crop
+    its letters and digits lie (the first's and last's time steps, as shares of the crop's
+    width; None when it read none)."""
+
+    text: str = field(repr=False)
+    confidence: float
+    span: tuple[float, float] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +77,8 @@ class CTCDecoder:
     def __repr__(self) -> str:
         return f"CTCDecoder(classes={len(self.charset)})"
 
-    def __call__(self, probs: torch.Tensor) -> list[tuple[str, float]]:
-        """(text, confidence) per row of a (batch, time, classes) probability tensor.
+    def __call__(self, probs: torch.Tensor) -> list[Decoded]:
+        """One `Decoded` per row of a (batch, time, classes) probability tensor.
 
         Argmax, collapse and confidence run where `probs` lies; one (batch, time + 1) float32
         tensor comes back: the kept class per step (-1 where dropped) and the confidence.
@@ -79,11 +90,15 @@ class CTCDecoder:
         kept = keep.sum(dim=1)
         confidence = (best_prob.float() * keep).sum(dim=1) / kept.clamp(min=1)
         packed = torch.cat([torch.where(keep, best, -1).float(), confidence[:, None]], dim=1).cpu().numpy()
+        steps = packed.shape[1] - 1
         results = []
         for row in packed:
-            chosen = row[:-1][row[:-1] >= 0].astype(np.int64)
-            text = "".join(self.charset[i] for i in chosen if i < len(self.charset))
-            results.append((text, float(row[-1]) if chosen.size else 0.0))
+            where = np.flatnonzero(row[:-1] >= 0)
+            chosen = row[where].astype(np.int64)
+            chars = [self.charset[i] if i < len(self.charset) else "" for i in chosen]
+            marks = [step for step, ch in zip(where, chars, strict=True) if ch.isalnum()]
+            span = (float(marks[0]) / steps, float(marks[-1] + 1) / steps) if marks else None
+            results.append(Decoded("".join(chars), float(row[-1]) if chosen.size else 0.0, span))
         return results
 
 
@@ -98,7 +113,7 @@ class TextRecognizer:
         self._scale = torch.from_numpy(1.0 / (np.asarray(std, dtype=np.float32) * 255.0)).reshape(1, 3, 1, 1)
         self.crops_read = 0
         """Crops actually sent through the network since construction (after dedup)."""
-        self._cache: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._cache: OrderedDict[str, Decoded] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -120,9 +135,14 @@ class TextRecognizer:
 
     def recognise(self, crops: Sequence[Crop], dedup: bool = True) -> list[TextRead]:
         """One `TextRead` per crop, in order. With `dedup`, identical crops and remembered ones are not read again."""
+        return [TextRead(crop.box, d.text, d.confidence) for crop, d in zip(crops, self.decode_crops(crops, dedup),
+                                                                             strict=True)]
+
+    def decode_crops(self, crops: Sequence[Crop], dedup: bool = True) -> list[Decoded]:
+        """`recognise` with where the characters lie in each crop (`Decoded.span`)."""
         pixels = [_cut(crop) for crop in crops]
         keys = [_digest(p) if dedup else str(i) for i, p in enumerate(pixels)]
-        decoded: dict[str, tuple[str, float]] = {}
+        decoded: dict[str, Decoded] = {}
         if dedup:
             with self._cache_lock:
                 for key in keys:
@@ -136,7 +156,7 @@ class TextRecognizer:
                 unique.setdefault(key, index)
         self.crops_read += len(unique)
         firsts = list(unique.values())
-        fresh: dict[str, tuple[str, float]] = {}
+        fresh: dict[str, Decoded] = {}
         for batch in self._batches([pixels[i] for i in firsts]):
             chosen = [firsts[j] for j in batch]
             for index, result in zip(chosen, self._read_batch([pixels[i] for i in chosen]), strict=True):
@@ -147,7 +167,7 @@ class TextRecognizer:
                 while len(self._cache) > self.config.cache_size:
                     self._cache.popitem(last=False)
         decoded.update(fresh)
-        return [TextRead(crop.box, *decoded[key]) for crop, key in zip(crops, keys, strict=True)]
+        return [decoded[key] for key in keys]
 
     def _batches(self, crops: Sequence[np.ndarray]) -> list[list[int]]:
         """Indices of `crops` grouped into batches of one padded width.
@@ -189,9 +209,17 @@ class TextRecognizer:
         inside = columns[None, :] < torch.tensor(widths, device=bgr.device)[:, None]
         return (x * inside[:, None, None, :]).to(self.dtype)
 
-    def _read_batch(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    def _read_batch(self, crops: list[np.ndarray]) -> list[Decoded]:
         with torch.inference_mode():
-            return self.decode(self.net(self.preprocess(crops)))
+            decoded = self.decode(self.net(self.preprocess(crops)))
+        # the time steps cover the padded input: spans become shares of each crop's own width
+        padded = _padded(max(self._resized_width(c) for c in crops))
+        out = []
+        for crop, d in zip(crops, decoded, strict=True):
+            scale = padded / self._resized_width(crop)
+            span = None if d.span is None else (min(1.0, d.span[0] * scale), min(1.0, d.span[1] * scale))
+            out.append(Decoded(d.text, d.confidence, span))
+        return out
 
     def _resized_width(self, crop: np.ndarray) -> int:
         rows, cols = crop.shape[:2]

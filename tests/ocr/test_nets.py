@@ -45,8 +45,8 @@ def test_recogniser_matches_onnxruntime_probabilities_and_text(engine):
     with torch.inference_mode():
         ours = engine.recognizer.net(batch)
     assert np.abs(ours.numpy() - reference).max() <= 1e-4
-    ours_text = [text for text, _ in engine.recognizer.decode(ours)]
-    reference_text = [text for text, _ in engine.recognizer.decode(torch.from_numpy(reference))]
+    ours_text = [d.text for d in engine.recognizer.decode(ours)]
+    reference_text = [d.text for d in engine.recognizer.decode(torch.from_numpy(reference))]
     assert ours_text == reference_text
     assert sum(bool(t) for t in ours_text) >= len(crops) - 1  # the crops really hold readable text
 

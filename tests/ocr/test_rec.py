@@ -55,14 +55,17 @@ def test_ctc_collapses_repeats_and_drops_blanks():
     probs = torch.zeros(1, len(steps), 4)
     for t, c in enumerate(steps):
         probs[0, t, c] = 0.9
-    [(text, confidence)] = CTCDecoder(charset)(probs)
-    assert text == "AAB " and abs(confidence - 0.9) < 1e-6
+    [decoded] = CTCDecoder(charset)(probs)
+    assert decoded.text == "AAB " and abs(decoded.confidence - 0.9) < 1e-6
+    # letters span from the first A (step 0) to the B (step 4); the trailing space is no letter
+    assert decoded.span == (0.0, 5 / 9)
 
 
 def test_empty_prediction_has_zero_confidence():
     probs = torch.zeros(1, 5, 3)
     probs[0, :, 0] = 1.0
-    assert CTCDecoder(["<blank>", "A", " "])(probs) == [("", 0.0)]
+    [decoded] = CTCDecoder(["<blank>", "A", " "])(probs)
+    assert (decoded.text, decoded.confidence, decoded.span) == ("", 0.0, None)
 
 
 def test_text_is_never_in_repr(engine):

@@ -56,6 +56,9 @@ read: in the numeric view `72BPM` would become `728PM`."""
 _NUMBERS_ONLY = re.compile(r"[\d\s,./\-]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 """A year beside other numbers and nothing else (`4, 1984`: a date whose month OCR lost)."""
+_LONE_WHOLE_NUMBER = re.compile(r"[(\[]?\d{4,}[)\].,;:]?")
+"""A line that is one whole number of four or more digits and nothing else (`2144`, `2013`, `72)` is
+not): a time that lost its colon, a year, the end of an id; a measurement has a unit or a label."""
 _PREFIX_NUMBER_UNIT = re.compile(r"([A-Z]{1,12})?[-+]?(\d+(?:[.,]\d+)?)([A-Z%°][A-Z%°0-9]{0,5})?")
 """A number with an allowlisted word or one letter before it and a unit after it, run together
 (`W400`, `CTDIVOL12.3`, `5.0MM`)."""
@@ -274,6 +277,8 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
         if _MERIDIEM.search(upper):
             return False
         if _NUMBERS_ONLY.fullmatch(numeric) and _YEAR.search(numeric) and len(re.findall(r"\d+", numeric)) > 1:
+            return False
+        if _LONE_WHOLE_NUMBER.fullmatch("".join(upper.split())):
             return False
     pieces = _pieces(upper)
     return bool(pieces) and _safe_tokens(pieces, allow)

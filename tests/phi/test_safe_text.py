@@ -22,6 +22,17 @@ def test_unsafe_lines(text: str) -> None:
     assert not is_safe_text(text, ALLOW)
 
 
+@pytest.mark.parametrize("text", ["2144", "2013", "(1984)", "40512."])
+def test_a_lone_whole_number_of_four_digits_is_not_safe(text: str) -> None:
+    """A time that lost its colon, a year, an id's end: a measurement has a unit or a label."""
+    assert not is_safe_text(text, ALLOW)
+
+
+@pytest.mark.parametrize("text", ["512", "72)", "2.375", "mAs 2500", "s250", "Im: 2144"])
+def test_shorter_numbers_and_numbers_with_a_word_stay_safe(text: str) -> None:
+    assert is_safe_text(text, ALLOW)
+
+
 def test_safe_piece_units_and_folded_words() -> None:
     assert safe_piece("180MM", ALLOW)
     assert safe_piece("TLB", ALLOW)  # TIB read with an l

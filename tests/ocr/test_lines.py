@@ -73,3 +73,17 @@ def test_a_whole_line_does_not_grow_into_plain_ground(engine, frame):
     [[read]] = LineReader(engine.recognizer, engine.config.rec).read([[view]], [[Detection(whole, 0)]], dedup=False)
     assert read.extent is None or (read.extent.x0 >= whole.x0 - 0.5 * whole.height
                                    and read.extent.x1 <= whole.x1 + 0.5 * whole.height)
+
+
+def test_a_turned_line_grows_along_its_column(engine, frame):
+    """A line printed upwards (read turned): the probe's crop runs along the column, and the
+    extent grows down over the first word the detector cut off."""
+    view, line = frame
+    cols = view.image.shape[1]
+    turned = RenderedFrame(("probe", 1), np.ascontiguousarray(np.rot90(view.image, 1)), "test")
+    cut = _cut(line, 95)  # turning maps (x, y) to (y, cols - x): the line's start is at the bottom
+    box = TextBox(cut.y0, cols - cut.x1, cut.y1, cols - cut.x0, cut.score)
+    [[read]] = LineReader(engine.recognizer, engine.config.rec).read([[turned]], [[Detection(box, 0)]], dedup=False)
+    assert read.box == box and read.extent is not None
+    assert read.extent.y1 >= cols - line.x0 - 4 and read.extent.y0 == box.y0
+    assert (read.extent.x0, read.extent.x1) == (box.x0, box.x1)

@@ -235,11 +235,10 @@ class RecConfig:
     """Boxes at least this many times taller than wide are read turned a quarter both ways
     (vertical text); up to twice this, as they stand too (a short upright word)."""
     probe_reach: float = 2.5
-    """Where a line's ink does not stand out from its ground (text over texture), the detector
-    cannot tell where the line ends and often stops a word short; the recogniser then reads
-    this many line heights past each end of the box (with one line height of the box for
-    context) and the box grows over the characters it reads there (`pixelsvc.ocr.lines`).
-    0 turns it off."""
+    """Over texture the detector cannot tell where a line ends and often stops a word short: the
+    recogniser reads this many line heights past each end of every line read as text (with one
+    line height of the box for context), and the line's mask extent grows over the letters and
+    digits it reads there, up to three probes per end (`pixelsvc.ocr.lines`). 0 turns it off."""
     probe_confidence: float = 0.7
     """A probe's read grows the box only when at least this confident."""
 

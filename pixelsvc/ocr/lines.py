@@ -8,10 +8,10 @@ still read well:
   is read turned a quarter both ways, and as it stands when it could be a short word;
 - a line read with low confidence on its best view is read again on the frame's other views
   (another window or contrast view often shows faint or dark-on-bright text better);
-- a line whose ink does not stand out from its ground (text over texture) may go on past its
-  box: the detector stops a word short there, and the ink cannot say where the line ends
-  (`pixelsvc.ink.extend_along_line` grows only clear lines). The recogniser reads past each
-  end (`RecConfig.probe_reach`), and the box grows over the letters and digits it reads
+- a line may go on past its box: over texture the detector stops a word short, and the ink
+  cannot say where the line ends (`pixelsvc.ink.extend_along_line` grows only lines whose ink
+  stands out). The recogniser reads past each end of every line read as text
+  (`RecConfig.probe_reach`), and the line's extent grows over the letters and digits it reads
   there, end after end, until a probe reads none.
 
 and keeps, per line, the read with the highest confidence. Every read keeps the box of its

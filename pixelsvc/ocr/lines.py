@@ -49,9 +49,13 @@ _PROBE_ROUNDS = 3
 """Probes per line end: each reads `RecConfig.probe_reach` line heights further."""
 _PROBE_CONTEXT = 1.0
 """Line heights of the box's own end a probe reads too, so its first letters are read in context."""
-_PROBE_PAD = 0.5
-"""Line heights a grown end reaches past the last letter a probe read (a time step marks a glyph's
-left part)."""
+_PROBE_PITCH = 0.5
+"""Line heights a letter takes along the line, from the time step it was read at (its left part)."""
+_PROBE_GAP = 1.0
+"""Largest blank, in line heights, between the box's end (or the last letter joined) and the next
+letter a probe read: a space between words and the box's margin, not the gap to another text."""
+_PROBE_PAD = 0.3
+"""Line heights a grown end reaches past the last letter joined (anti-aliased edges, a wide glyph)."""
 _MIN_PROBE = 0.5
 """A probe reads at least this many line heights past the end, or the end is not probed."""
 
@@ -163,9 +167,9 @@ class LineReader:
                 [self._crop(end.view, strip, end.turns) for end, strip in probes], dedup=dedup)
             ends = []
             for (end, strip), result in zip(probes, decoded, strict=True):
-                if result.span is None or result.confidence < self.config.probe_confidence:
+                if not result.marks or result.confidence < self.config.probe_confidence:
                     continue
-                grown = _grown(boxes[end.line], strip, result.span, end)
+                grown = _grown(boxes[end.line], strip, result.marks, end)
                 if grown is not None:
                     boxes[end.line] = grown
                     ends.append(end)
@@ -209,24 +213,35 @@ def _strip(end: _End, box: TextBox, reach: float) -> TextBox | None:
     return TextBox(box.x0, lo, box.x1, hi, box.score) if end.vertical else TextBox(lo, box.y0, hi, box.y1, box.score)
 
 
-def _grown(box: TextBox, strip: TextBox, span: tuple[float, float], end: _End) -> TextBox | None:
+def _grown(box: TextBox, strip: TextBox, marks: Sequence[float], end: _End) -> TextBox | None:
     """`box` grown over the letters a probe of `strip` read past its end, or None when it read none
-    there. `span` is where they lie along the probe's crop: a crop turned clockwise (3 turns) runs
-    from the strip's bottom up."""
+    there. `marks` are where the probe read each letter or digit along its crop (a crop turned
+    clockwise, 3 turns, runs from the strip's bottom up). Walking out from the box's end, a letter
+    joins the line only when it begins at most `_PROBE_GAP` line heights past the last one (a
+    space between words): an annotation further along the row is not this line."""
     start, stop, height = _along(box, end.vertical)
     lo, hi, _ = _along(strip, end.vertical)
     length = hi - lo
-    first, last = (hi - span[1] * length, hi - span[0] * length) if end.turns == 3 else \
-        (lo + span[0] * length, lo + span[1] * length)
-    pad = _PROBE_PAD * height
+    where = [hi - m * length for m in marks] if end.turns == 3 else [lo + m * length for m in marks]
+    gap, pitch = _PROBE_GAP * height, _PROBE_PITCH * height
     if end.side > 0:
-        if last <= stop + pad / 2:
+        reached = float(stop)
+        for at in sorted(p for p in where if p > stop):
+            if at - reached > gap:
+                break
+            reached = at + pitch
+        if reached <= stop:
             return None
-        stop = min(hi, math.ceil(last + pad))
+        stop = min(hi, math.ceil(reached + _PROBE_PAD * height))
     else:
-        if first >= start - pad / 2:
+        reached = float(start)
+        for at in sorted((p for p in where if p < start), reverse=True):
+            if reached - (at + pitch) > gap:
+                break
+            reached = at
+        if reached >= start:
             return None
-        start = max(lo, math.floor(first - pad))
+        start = max(lo, math.floor(reached - _PROBE_PAD * height))
     if end.vertical:
         return TextBox(box.x0, start, box.x1, stop, box.score)
     return TextBox(start, box.y0, stop, box.y1, box.score)

@@ -44,12 +44,12 @@ _WIDTH_STEP = 32
 @dataclass(frozen=True, slots=True)
 class Decoded:
     """What the recogniser read in one crop: the text, its confidence, and where along the crop
-    its letters and digits lie (the first's and last's time steps, as shares of the crop's
-    width; None when it read none)."""
+    each of its letters and digits was read (its first time step, as a share of the crop's
+    width, in reading order)."""
 
     text: str = field(repr=False)
     confidence: float
-    span: tuple[float, float] | None
+    marks: tuple[float, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +96,8 @@ class CTCDecoder:
             where = np.flatnonzero(row[:-1] >= 0)
             chosen = row[where].astype(np.int64)
             chars = [self.charset[i] if i < len(self.charset) else "" for i in chosen]
-            marks = [step for step, ch in zip(where, chars, strict=True) if ch.isalnum()]
-            span = (float(marks[0]) / steps, float(marks[-1] + 1) / steps) if marks else None
-            results.append(Decoded("".join(chars), float(row[-1]) if chosen.size else 0.0, span))
+            marks = tuple(float(step) / steps for step, ch in zip(where, chars, strict=True) if ch.isalnum())
+            results.append(Decoded("".join(chars), float(row[-1]) if chosen.size else 0.0, marks))
         return results
 
 
@@ -139,7 +138,7 @@ class TextRecognizer:
                                                                              strict=True)]
 
     def decode_crops(self, crops: Sequence[Crop], dedup: bool = True) -> list[Decoded]:
-        """`recognise` with where the characters lie in each crop (`Decoded.span`)."""
+        """`recognise` with where the letters and digits lie in each crop (`Decoded.marks`)."""
         pixels = [_cut(crop) for crop in crops]
         keys = [_digest(p) if dedup else str(i) for i, p in enumerate(pixels)]
         decoded: dict[str, Decoded] = {}
@@ -212,13 +211,12 @@ class TextRecognizer:
     def _read_batch(self, crops: list[np.ndarray]) -> list[Decoded]:
         with torch.inference_mode():
             decoded = self.decode(self.net(self.preprocess(crops)))
-        # the time steps cover the padded input: spans become shares of each crop's own width
+        # the time steps cover the padded input: marks become shares of each crop's own width
         padded = _padded(max(self._resized_width(c) for c in crops))
         out = []
         for crop, d in zip(crops, decoded, strict=True):
             scale = padded / self._resized_width(crop)
-            span = None if d.span is None else (min(1.0, d.span[0] * scale), min(1.0, d.span[1] * scale))
-            out.append(Decoded(d.text, d.confidence, span))
+            out.append(Decoded(d.text, d.confidence, tuple(min(1.0, m * scale) for m in d.marks)))
         return out
 
     def _resized_width(self, crop: np.ndarray) -> int:

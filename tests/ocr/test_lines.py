@@ -87,3 +87,23 @@ def test_a_turned_line_grows_along_its_column(engine, frame):
     assert read.box == box and read.extent is not None
     assert read.extent.y1 >= cols - line.x0 - 4 and read.extent.y0 == box.y0
     assert (read.extent.x0, read.extent.x1) == (box.x0, box.x1)
+
+
+def test_an_annotation_further_along_the_row_is_not_joined(engine):
+    """Two texts on one row, two line heights apart: a probe of the second reads the first, but
+    the blank between them is no word space, so the second's extent stays its own."""
+    rng = np.random.default_rng(11)
+    ground = rng.normal(110, 28, (80, 420)).clip(0, 255)
+    image = Image.fromarray(ground.astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(find_fonts()[0]), 20)
+    draw.text((30, 28), "Fr 47", font=font, fill=235)
+    first = draw.textbbox((30, 28), "Fr 47", font=font)
+    height = first[3] - first[1]
+    at = first[2] + 2 * height + 8
+    draw.text((at, 28), "06:25 AM", font=font, fill=235)
+    second = draw.textbbox((at, 28), "06:25 AM", font=font)
+    view = RenderedFrame(("probe", 2), np.repeat(np.asarray(image)[:, :, None], 3, axis=2), "test")
+    box = TextBox(second[0] - 3, second[1] - 3, second[2] + 3, second[3] + 3, 0.9)
+    [[read]] = LineReader(engine.recognizer, engine.config.rec).read([[view]], [[Detection(box, 0)]], dedup=False)
+    assert read.extent is None or read.extent.x0 > first[2]

@@ -57,15 +57,15 @@ def test_ctc_collapses_repeats_and_drops_blanks():
         probs[0, t, c] = 0.9
     [decoded] = CTCDecoder(charset)(probs)
     assert decoded.text == "AAB " and abs(decoded.confidence - 0.9) < 1e-6
-    # letters span from the first A (step 0) to the B (step 4); the trailing space is no letter
-    assert decoded.span == (0.0, 5 / 9)
+    # each letter where it was first read (A at steps 0 and 3, B at 4); the space is no letter
+    assert decoded.marks == (0.0, 3 / 9, 4 / 9)
 
 
 def test_empty_prediction_has_zero_confidence():
     probs = torch.zeros(1, 5, 3)
     probs[0, :, 0] = 1.0
     [decoded] = CTCDecoder(["<blank>", "A", " "])(probs)
-    assert (decoded.text, decoded.confidence, decoded.span) == ("", 0.0, None)
+    assert (decoded.text, decoded.confidence, decoded.marks) == ("", 0.0, ())
 
 
 def test_text_is_never_in_repr(engine):

@@ -214,6 +214,11 @@ class Verdict:
     mask: bool
     rule: str
 
+    @property
+    def region(self) -> TextBox:
+        """The box a report shows: what was masked for a masked line (its extent), else the read's box."""
+        return self.read.mask_box if self.mask else self.read.box
+
 
 @dataclass(frozen=True, slots=True)
 class MaskedFrame:

@@ -106,7 +106,7 @@ class EmbeddedBackend:
             results = self.engine.process(frames, context, policy)
         return [
             PixelResult(result.masked, tuple(
-                Region(index, v.read.box, v.label.value, float(v.read.confidence), v.mask, v.rule)
+                Region(index, v.region, v.label.value, float(v.read.confidence), v.mask, v.rule)
                 for v in result.verdicts))
             for index, result in enumerate(results)
         ]

@@ -259,7 +259,7 @@ def _box(box: TextBox, spec: FrameSpec) -> pb.Box:
 
 def _result_message(result: FrameResult, spec: FrameSpec, return_text: bool) -> pb.FrameResult:
     regions = [
-        pb.Region(box=_box(v.read.box, spec), label=v.label.value, confidence=float(v.read.confidence),
+        pb.Region(box=_box(v.region, spec), label=v.label.value, confidence=float(v.read.confidence),
                   masked=v.mask, rule=v.rule, text=v.read.text if return_text else "")
         for v in result.verdicts
     ]

@@ -153,12 +153,12 @@ class LineReader:
             others = [flat[k][1].box for k in by_frame[frame_of[line]] if k != line]
             if any(d.box.mostly_inside(o) for o in others):
                 continue
-            image = views[candidate.view].image
+            view = views[candidate.view]
             vertical = candidate.turns in (1, 3)
-            height = d.box.width if vertical else d.box.height
-            limit = image.shape[0 if vertical else 1]
+            _, _, height = _along(d.box, vertical)
+            limit = view.image.shape[0 if vertical else 1]
             room = line_room(d.box, vertical, math.ceil(_PROBE_ROUNDS * reach * height), limit, others)
-            ends += [_End(line, side, views[candidate.view], candidate.turns, room) for side in (-1, 1)]
+            ends += [_End(line, side, view, candidate.turns, room) for side in (-1, 1)]
         for _ in range(_PROBE_ROUNDS):
             probes = [(end, strip) for end in ends if (strip := _strip(end, boxes[end.line], reach)) is not None]
             if not probes:

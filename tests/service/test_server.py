@@ -64,7 +64,7 @@ def _assert_same(got: wire.RedactedFrame, want: FrameResult, frame: Frame) -> No
     """The server's answer for a frame equals the in-process engine's result."""
     result = got.result
     assert [((r.box.x0, r.box.y0, r.box.x1, r.box.y1), r.label, r.masked, r.rule) for r in result.regions] == [
-        (_clamp(v.read.box, frame), v.label.value, v.mask, v.rule) for v in want.verdicts]
+        (_clamp(v.region, frame), v.label.value, v.mask, v.rule) for v in want.verdicts]
     # a read must not depend on which other streams' crops shared its batch (rec.py batches by padded width)
     assert [r.confidence for r in result.regions] == pytest.approx([v.read.confidence for v in want.verdicts],
                                                                      abs=1e-3)

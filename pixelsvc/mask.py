@@ -72,7 +72,8 @@ def bridge_gaps(rects: Sequence[TextBox], keep: Sequence[TextBox], line_gap: flo
     leave that text. Two rectangles on one line (they share at least half the shorter one's
     rows) less than `line_gap` line heights apart get the gap between them, over their shared
     rows; two stacked rectangles (sharing at least half the narrower one's columns) less than
-    `block_gap` line heights apart get the rows between them, over their shared columns. A gap
+    `block_gap` line heights apart, and of about one height or close together (`_BLOCK_HEIGHTS`:
+    the lines of a block share a font), get the rows between them, over their shared columns. A gap
     that reaches into the middle of a `keep` box (a read kept as a clinical annotation) is not
     bridged: that line has its own verdict. (Only the middle: a detector box reaches past its ink.)
     The masker paints only the ink it finds in a gap.
@@ -91,6 +92,17 @@ def bridge_gaps(rects: Sequence[TextBox], keep: Sequence[TextBox], line_gap: flo
 _LINE_HEIGHTS = 2.0
 """Largest ratio of two rectangles' heights for them to be pieces or lines of one text block."""
 
+_BLOCK_HEIGHTS = 1.3
+"""Largest ratio of two stacked lines' heights for the rows between them to be bridged, unless
+they are closer than `_BLOCK_TOUCH` line heights. The lines of a label block share a font; a
+36 px `ID:` line over a 28 px one and a 13 px one are lines set apart over tissue, and painting
+the rows between them blacked out anatomy (dev: 0.07 % of the non-text pixels, no PHI box lost)."""
+
+_BLOCK_TOUCH = 0.5
+"""Lines closer than this many (smaller) line heights are one block whatever their heights: a line
+with descenders and one of capitals differ by a third, and a small line missed between two
+close lines (`90 F` under an institution name) is bridged still."""
+
 
 def _line_bridge(a: TextBox, b: TextBox, limit: float) -> TextBox | None:
     top, bottom = max(a.y0, b.y0), min(a.y1, b.y1)
@@ -108,6 +120,9 @@ def _block_bridge(a: TextBox, b: TextBox, limit: float) -> TextBox | None:
     if last - first < 0.5 * min(a.width, b.width):
         return None
     upper, lower = (a, b) if a.y0 <= b.y0 else (b, a)
+    if (max(a.height, b.height) > _BLOCK_HEIGHTS * min(a.height, b.height)
+            and lower.y0 - upper.y1 > _BLOCK_TOUCH * min(a.height, b.height)):
+        return None
     if not 0 < lower.y0 - upper.y1 <= limit * min(a.height, b.height):
         return None
     return TextBox(first, upper.y1, last, lower.y0, min(a.score, b.score))

@@ -161,3 +161,27 @@ def test_lines_far_apart_are_not_bridged():
     masked = FrameMasker(MaskConfig()).mask(frame, [TextBox(17, 18, 110, 35), TextBox(17, 108, 110, 125)])
     between = (slice(40, 100), slice(0, 320))
     assert np.array_equal(masked.pixels[between], before[between])
+
+
+def test_stacked_lines_of_different_sizes_are_not_bridged_over_texture():
+    # two masked lines with tissue texture between them: a block's lines share a font, so the rows
+    # between a large line and a much smaller one are not a missed line of their block
+    import cv2
+
+    def frame_with(top_scale: float) -> Frame:
+        rng = np.random.default_rng(5)
+        ink = np.zeros((160, 320), np.uint8)
+        cv2.putText(ink, "Name: ROSS", (20, 38), cv2.FONT_HERSHEY_SIMPLEX, top_scale, 255, 1, cv2.LINE_AA)
+        cv2.putText(ink, "Date: 2025", (20, 72), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 255, 1, cv2.LINE_AA)
+        pixels = np.full(ink.shape, 600.0)
+        pixels[44:58, :] += (rng.random((14, 320)) < 0.35) * 3000  # texture between the lines
+        return _frame(np.maximum(pixels, ink.astype(np.float64) / 255 * 3600).astype(np.uint16))
+
+    below = TextBox(17, 60, 110, 76)
+    between = (slice(46, 56), slice(22, 100))
+    same = frame_with(0.45)
+    painted = FrameMasker(MaskConfig()).mask(same, [TextBox(17, 26, 110, 42), below])
+    assert not np.array_equal(painted.pixels[between], same.pixels[between])  # one block: bridged
+    mixed = frame_with(1.0)  # a line twice the height of the one below
+    painted = FrameMasker(MaskConfig()).mask(mixed, [TextBox(17, 12, 200, 44), below])
+    assert np.array_equal(painted.pixels[between], mixed.pixels[between])

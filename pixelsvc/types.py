@@ -106,6 +106,10 @@ class Detection:
     box: TextBox
     view: int
     """Index into the frame's list of `RenderedFrame` views: the one whose box scored best."""
+    found: TextBox | None = None
+    """The detector's own box when `box` was grown along its line over ink past its ends
+    (`pixelsvc.ink.extend_along_line`), else None. The recogniser keeps of the growth only what
+    it reads letters or digits in (`pixelsvc.ocr.lines`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -488,7 +488,8 @@ def _extend_lines(views: Sequence[RenderedFrame], detections: list[Detection]) -
     out = []
     for index, d in enumerate(detections):
         others = boxes[:index] + boxes[index + 1:]
-        out.append(Detection(extend_along_line(views[d.view].image, d.box, others), d.view))
+        grown = extend_along_line(views[d.view].image, d.box, others)
+        out.append(Detection(grown, d.view, None if grown == d.box else d.box))
     return out
 
 

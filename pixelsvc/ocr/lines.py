@@ -12,7 +12,10 @@ still read well:
   cannot say where the line ends (`pixelsvc.ink.extend_along_line` grows only lines whose ink
   stands out). The recogniser reads past each end of every line read as text
   (`RecConfig.probe_reach`), and the line's extent grows over the letters and digits it reads
-  there, end after end, until a probe reads none.
+  there, end after end, until a probe reads none;
+- the other way round, a box the detector grew over ink past its ends (`Detection.found`)
+  keeps of that growth only the part its confident read holds letters or digits in: over
+  texture the ink goes on where the text does not.
 
 and keeps, per line, the read with the highest confidence. Every read keeps the box of its
 line in source-frame pixels, whatever the crop was turned to, and the text of its own read:
@@ -97,9 +100,10 @@ class LineReader:
         flat = [(views, d) for views, found in zip(views_per_frame, detections, strict=True) for d in found]
         best: list[TextRead | None] = [None] * len(flat)
         chosen: list[_Candidate | None] = [None] * len(flat)
+        marks: list[tuple[float, ...]] = [()] * len(flat)
         first = [_Candidate(line, self._crop(views[d.view], d.box, turns), d.view, turns)
                  for line, (views, d) in enumerate(flat) for turns in self._turns(d.box)]
-        self._keep_best(best, chosen, first, dedup)
+        self._keep_best(best, chosen, marks, first, dedup)
         retry = [
             _Candidate(line, self._crop(views[index], d.box, turns), index, turns)
             for line, (views, d) in enumerate(flat)
@@ -107,29 +111,59 @@ class LineReader:
             for index in range(len(views)) if index != d.view
             for turns in self._turns(d.box)
         ]
-        self._keep_best(best, chosen, retry, dedup)
-        boxes = [d.box for _, d in flat]
+        self._keep_best(best, chosen, marks, retry, dedup)
+        own = [self._read_part(d, best[line], chosen[line], marks[line]) for line, (_, d) in enumerate(flat)]
+        boxes = list(own)
         if self.config.probe_reach > 0:
             self._probe_ends(flat, detections, best, chosen, boxes, dedup)
+        reads = [replace(read, box=box, extent=None if grown == box else grown)
+                 for read, box, grown in zip(best, own, boxes, strict=True)]
         out, cursor = [], 0
         for found in detections:
-            grown = boxes[cursor:cursor + len(found)]
-            out.append([replace(best[cursor + i], box=d.box, extent=None if grown[i] == d.box else grown[i])
-                        for i, d in enumerate(found)])
+            out.append(reads[cursor:cursor + len(found)])
             cursor += len(found)
         return out
 
     def _keep_best(self, best: list[TextRead | None], chosen: list[_Candidate | None],
-                   candidates: Sequence[_Candidate], dedup: bool) -> None:
-        """Read the candidates and keep, per line, the most confident read (ties: the longer text)."""
+                   marks: list[tuple[float, ...]], candidates: Sequence[_Candidate], dedup: bool) -> None:
+        """Read the candidates and keep, per line, the most confident read (ties: the longer text)
+        and where it read its letters and digits."""
         if not candidates:
             return
-        for candidate, read in zip(candidates, self.recognizer.recognise([c.crop for c in candidates], dedup=dedup),
-                                   strict=True):
+        for candidate, decoded in zip(candidates, self.recognizer.decode_crops([c.crop for c in candidates],
+                                                                               dedup=dedup), strict=True):
             held = best[candidate.line]
-            if held is None or (read.confidence, len(read.text or "")) > (held.confidence, len(held.text or "")):
-                best[candidate.line] = read
+            if held is None or (decoded.confidence, len(decoded.text)) > (held.confidence, len(held.text or "")):
+                best[candidate.line] = TextRead(candidate.crop.box, decoded.text, decoded.confidence)
                 chosen[candidate.line] = candidate
+                marks[candidate.line] = decoded.marks
+
+    def _read_part(self, detection: Detection, read: TextRead | None, candidate: _Candidate | None,
+                   marks: Sequence[float]) -> TextBox:
+        """The line's box: a box grown past the detector's own over ink (`Detection.found`) keeps
+        of the growth only what its confident read holds letters or digits in.
+
+        Over texture the ink past a line's end goes on where the text does not (ribs, trabecular
+        bone), and the mask painted it; a faint last glyph the growth reached is read, so it stays.
+        A read below `probe_confidence` (or none) leaves the grown box: it cannot say where its
+        letters are."""
+        box, found = detection.box, detection.found
+        if (found is None or read is None or candidate is None or not marks
+                or read.confidence < self.config.probe_confidence):
+            return box
+        vertical = candidate.turns in (1, 3)
+        start, stop, height = _along(box, vertical)
+        length, pitch = stop - start, _PROBE_PITCH * height
+        if candidate.turns == 3:  # turned clockwise: the crop runs from the box's bottom up
+            spans = [(stop - m * length - pitch, stop - m * length) for m in marks]
+        else:
+            spans = [(start + m * length, start + m * length + pitch) for m in marks]
+        own0, own1, _ = _along(found, vertical)
+        lo = max(start, min(own0, math.floor(min(a for a, _ in spans) - _PROBE_PAD * height)))
+        hi = min(stop, max(own1, math.ceil(max(b for _, b in spans) + _PROBE_PAD * height)))
+        if vertical:
+            return TextBox(box.x0, lo, box.x1, hi, box.score)
+        return TextBox(lo, box.y0, hi, box.y1, box.score)
 
     def _probe_ends(self, flat: Sequence[tuple[Sequence[RenderedFrame], Detection]],
                     detections: Sequence[Sequence[Detection]], best: Sequence[TextRead | None],

@@ -107,3 +107,39 @@ def test_an_annotation_further_along_the_row_is_not_joined(engine):
     box = TextBox(second[0] - 3, second[1] - 3, second[2] + 3, second[3] + 3, 0.9)
     [[read]] = LineReader(engine.recognizer, engine.config.rec).read([[view]], [[Detection(box, 0)]], dedup=False)
     assert read.extent is None or read.extent.x0 > first[2]
+
+
+def _line_then_texture() -> tuple[RenderedFrame, TextBox]:
+    """A clear line of text on a plain ground, then strong texture along its row (bone, ribs)."""
+    rng = np.random.default_rng(7)
+    ground = np.full((80, 420), 30.0)
+    image = Image.fromarray(ground.astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(find_fonts()[0]), 20)
+    draw.text((20, 28), _TEXT, font=font, fill=235)
+    line = TextBox(*draw.textbbox((20, 28), _TEXT, font=font))
+    grey = np.asarray(image).astype(np.float64)
+    past = slice(line.x1 + 12, 420)
+    grey[:, past] = np.where(rng.random(grey[:, past].shape) < 0.4, 220.0, 30.0)
+    view = RenderedFrame(("grown", 0), np.repeat(grey.astype(np.uint8)[:, :, None], 3, axis=2), "test")
+    return view, line
+
+
+def test_growth_over_texture_is_cut_back_to_the_letters_read(engine):
+    view, line = _line_then_texture()
+    found = TextBox(line.x0 - 3, line.y0 - 3, line.x1 + 3, line.y1 + 3, 0.9)
+    grown = TextBox(found.x0, found.y0, 410, found.y1, 0.9)  # the ink test followed the texture
+    config = replace(engine.config.rec, probe_reach=0.0)
+    [[read]] = LineReader(engine.recognizer, config).read([[view]], [[Detection(grown, 0, found)]], dedup=False)
+    assert found.x1 <= read.box.x1 <= line.x1 + line.height, "the mask stops about a letter past the last one read"
+    assert (read.box.x0, read.box.y0, read.box.y1) == (found.x0, found.y0, found.y1)
+
+
+def test_growth_over_a_letter_that_was_read_stays(engine):
+    view, line = _line_then_texture()
+    found = TextBox(line.x0 - 3, line.y0 - 3, line.x1 - 60, line.y1 + 3, 0.9)  # the last word left out
+    grown = TextBox(found.x0, found.y0, line.x1 + 3, found.y1, 0.9)
+    config = replace(engine.config.rec, probe_reach=0.0)
+    [[read]] = LineReader(engine.recognizer, config).read([[view]], [[Detection(grown, 0, found)]], dedup=False)
+    assert "Center" in (read.text or "")
+    assert read.box.x1 >= line.x1 - 2

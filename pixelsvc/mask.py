@@ -120,10 +120,10 @@ def _block_bridge(a: TextBox, b: TextBox, limit: float) -> TextBox | None:
     if last - first < 0.5 * min(a.width, b.width):
         return None
     upper, lower = (a, b) if a.y0 <= b.y0 else (b, a)
-    if (max(a.height, b.height) > _BLOCK_HEIGHTS * min(a.height, b.height)
-            and lower.y0 - upper.y1 > _BLOCK_TOUCH * min(a.height, b.height)):
+    gap, height = lower.y0 - upper.y1, min(a.height, b.height)
+    if max(a.height, b.height) > _BLOCK_HEIGHTS * height and gap > _BLOCK_TOUCH * height:
         return None
-    if not 0 < lower.y0 - upper.y1 <= limit * min(a.height, b.height):
+    if not 0 < gap <= limit * height:
         return None
     return TextBox(first, upper.y1, last, lower.y0, min(a.score, b.score))
 

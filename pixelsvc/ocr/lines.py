@@ -153,14 +153,13 @@ class LineReader:
             return box
         vertical = candidate.turns in (1, 3)
         start, stop, height = _along(box, vertical)
-        length, pitch = stop - start, _PROBE_PITCH * height
-        if candidate.turns == 3:  # turned clockwise: the crop runs from the box's bottom up
-            spans = [(stop - m * length - pitch, stop - m * length) for m in marks]
-        else:
-            spans = [(start + m * length, start + m * length + pitch) for m in marks]
+        pitch = _PROBE_PITCH * height
+        where = _mark_positions(start, stop, marks, candidate.turns)
+        # a letter takes `pitch` from where it was read: upwards in a crop turned clockwise
+        first, last = (min(where) - pitch, max(where)) if candidate.turns == 3 else (min(where), max(where) + pitch)
         own0, own1, _ = _along(found, vertical)
-        lo = max(start, min(own0, math.floor(min(a for a, _ in spans) - _PROBE_PAD * height)))
-        hi = min(stop, max(own1, math.ceil(max(b for _, b in spans) + _PROBE_PAD * height)))
+        lo = max(start, min(own0, math.floor(first - _PROBE_PAD * height)))
+        hi = min(stop, max(own1, math.ceil(last + _PROBE_PAD * height)))
         if vertical:
             return TextBox(box.x0, lo, box.x1, hi, box.score)
         return TextBox(lo, box.y0, hi, box.y1, box.score)
@@ -232,6 +231,14 @@ def _along(box: TextBox, vertical: bool) -> tuple[int, int, int]:
     return (box.y0, box.y1, box.width) if vertical else (box.x0, box.x1, box.height)
 
 
+def _mark_positions(lo: int, hi: int, marks: Sequence[float], turns: int) -> list[float]:
+    """Where along a line's span [lo, hi) the recogniser read each letter or digit of a crop of it
+    (`Decoded.marks`, shares of the crop's width; a crop turned clockwise, 3 turns, runs from the
+    span's end back)."""
+    length = hi - lo
+    return [hi - m * length for m in marks] if turns == 3 else [lo + m * length for m in marks]
+
+
 def _strip(end: _End, box: TextBox, reach: float) -> TextBox | None:
     """The box a probe of `end` reads (past the end, and a line height of the box before it), or
     None when there is no room past it."""
@@ -255,8 +262,7 @@ def _grown(box: TextBox, strip: TextBox, marks: Sequence[float], end: _End) -> T
     space between words): an annotation further along the row is not this line."""
     start, stop, height = _along(box, end.vertical)
     lo, hi, _ = _along(strip, end.vertical)
-    length = hi - lo
-    where = [hi - m * length for m in marks] if end.turns == 3 else [lo + m * length for m in marks]
+    where = _mark_positions(lo, hi, marks, end.turns)
     gap, pitch = _PROBE_GAP * height, _PROBE_PITCH * height
     if end.side > 0:
         reached = float(stop)

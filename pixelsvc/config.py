@@ -276,6 +276,11 @@ class PhiConfig:
     character confidence; a less confident `safe` read (`0` at 0.39 over a block of faint
     lines, `8668` cut from an id) is unknown text and masked as such (fail closed). 0 turns
     the rule off."""
+    misread_likelihood: float = 0.1
+    """An unknown line is kept as a clinical annotation it may be a misread of (`LSFT` for `LEFT`,
+    `mtAs 250` for `mAs 250`: allowlisted words one or two edits away, `pixelsvc.phi.readings`)
+    only when the recogniser found that spelling at least this many times as likely as what it
+    read; 0 turns this off."""
     unknown_min_chars: int = 2
     """Under the default `phi` policy, unknown text (neither PHI-shaped nor a clinical annotation)
     is masked when it has at least this many letters or digits; a lone glyph (`K`, `x`) carries no
@@ -318,6 +323,7 @@ class PhiConfig:
         _check_range(self, "unreadable_confidence", 0.0, 1.0)
         _check_range(self, "unreadable_min_chars", 1, 64)
         _check_range(self, "safe_min_confidence", 0.0, 1.0)
+        _check_range(self, "misread_likelihood", 0.0, 1.0)
         _check_range(self, "unknown_min_chars", 1, 64)
         _check_range(self, "min_alnum_id_length", 4, 32)
         _check_range(self, "min_alnum_id_digits", 2, 20)

@@ -21,6 +21,7 @@ __all__ = [
     "MaskedFrame",
     "PhiContext",
     "Policy",
+    "ReadLattice",
     "RenderedFrame",
     "TextBox",
     "TextRead",
@@ -112,6 +113,61 @@ class Detection:
     it reads letters or digits in (`pixelsvc.ocr.lines`)."""
 
 
+_LATTICE_FLOOR = 1e-4
+"""Probability given to a character the recogniser did not rank at a time step (at most the
+smallest one it did rank): an unranked character counts against a reading, never for it."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReadLattice:
+    """What the CTC recogniser saw at each time step of a crop: its most likely classes (upper case,
+    `""` for the blank) and their probabilities. It says how likely the recogniser found another
+    spelling of the line than the one it read (`pixelsvc.phi.readings` asks whether a misread is an
+    annotation: `LSFT` as `LEFT`). It holds read text: never logged or reported."""
+
+    chars: np.ndarray = field(repr=False)  # (steps, k) str, upper case; "" is the blank
+    probs: np.ndarray = field(repr=False)  # (steps, k) float32, best first
+
+    def log_likelihood(self, text: str) -> float:
+        """log P(text | crop): `log_likelihoods` of one text."""
+        return float(self.log_likelihoods([text])[0])
+
+    def log_likelihoods(self, texts: list[str]) -> np.ndarray:
+        """log P(text | crop) of each text by the CTC forward sum over all alignments, all texts at
+        once; letters match without case (the allowlist has none), and a character outside a
+        step's ranked classes gets a floor probability."""
+        uppers = [text.upper() for text in texts]
+        size = 2 * max((len(u) for u in uppers), default=0) + 1
+        ext = np.full((len(uppers), size), "", dtype=object)
+        length = np.array([2 * len(u) + 1 for u in uppers])
+        for n, upper in enumerate(uppers):
+            ext[n, 1:2 * len(upper):2] = list(upper)
+        ext = ext.astype(str)  # (texts, 2L+1): blank, c0, blank, c1, ..., blank
+        valid = np.arange(size)[None, :] < length[:, None]
+        floor = np.minimum(_LATTICE_FLOOR, self.probs[:, -1])[None, :, None]
+        same = self.chars[None, :, :, None] == ext[:, None, None, :]  # (texts, steps, k, 2L+1)
+        emit = np.maximum((self.probs[None, :, :, None] * same).sum(axis=2), floor) * valid[:, None, :]
+        # a step may skip the blank between two different letters, never between the same two
+        skip = np.zeros(ext.shape, dtype=bool)
+        skip[:, 3::2] = ext[:, 3::2] != ext[:, 1:-2:2]
+        alpha = np.zeros(ext.shape)
+        alpha[:, :2] = emit[:, 0, :2]
+        total = np.zeros(len(uppers))
+        for t in range(1, emit.shape[1]):
+            scale = alpha.sum(axis=1, keepdims=True)
+            scale[scale <= 0] = 1e-300
+            total += np.log(scale[:, 0])
+            prev = alpha / scale
+            alpha = prev.copy()
+            alpha[:, 1:] += prev[:, :-1]
+            alpha[:, 2:] += np.where(skip[:, 2:], prev[:, :-2], 0.0)
+            alpha *= emit[:, t]
+        rows = np.arange(len(uppers))
+        end = alpha[rows, length - 1] + np.where(length > 1, alpha[rows, np.maximum(length - 2, 0)], 0.0)
+        with np.errstate(divide="ignore"):
+            return total + np.log(end)
+
+
 @dataclass(frozen=True, slots=True)
 class TextRead:
     """A recognised text line. `text` may be PHI: it never appears in repr, logs or errors."""
@@ -123,6 +179,8 @@ class TextRead:
     """The line's box grown over letters the recogniser read past `box` (`pixelsvc.ocr.lines`
     probes the ends of lines over texture), or None. A mask covers it; the layout rules, and
     the boxes kept as annotations, use `box`: what was read past a box only ever adds mask."""
+    lattice: ReadLattice | None = field(default=None, repr=False, compare=False)
+    """The recogniser's ranked classes per time step of the crop `text` was read from, or None."""
 
     @property
     def mask_box(self) -> TextBox:

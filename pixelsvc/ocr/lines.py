@@ -134,7 +134,8 @@ class LineReader:
                                                                                dedup=dedup), strict=True):
             held = best[candidate.line]
             if held is None or (decoded.confidence, len(decoded.text)) > (held.confidence, len(held.text or "")):
-                best[candidate.line] = TextRead(candidate.crop.box, decoded.text, decoded.confidence)
+                best[candidate.line] = TextRead(candidate.crop.box, decoded.text, decoded.confidence,
+                                                lattice=decoded.lattice)
                 chosen[candidate.line] = candidate
                 marks[candidate.line] = decoded.marks
 

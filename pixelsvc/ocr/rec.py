@@ -6,7 +6,9 @@
   width and padded to the widest in their batch, so padding stays small.
 - net: the converted PP-OCR recogniser (it ends in a softmax over 18,710 classes).
 - post (`CTCDecoder`): best path on the device: argmax per time step, collapse repeats,
-  drop blanks, confidence = mean probability of the kept characters; one small copy back.
+  drop blanks, confidence = mean probability of the kept characters; with it the
+  `LATTICE_CLASSES` most likely classes per step (`ReadLattice`: the classifier asks how likely
+  an annotation's spelling was when the best path reads none); one small copy back.
 
 Identical crops (same pixels) are read once: series repeat the same annotation on every
 frame, so this saves most recognition work on cines. Reads are also remembered across
@@ -31,14 +33,16 @@ import torch
 from pixelsvc.config import RecConfig
 from pixelsvc.ocr.det import upload_uint8
 from pixelsvc.ocr.nets.onnx_graph import OnnxGraphModule
-from pixelsvc.types import TextBox, TextRead
+from pixelsvc.types import ReadLattice, TextBox, TextRead
 
-__all__ = ["CTCDecoder", "Crop", "Decoded", "TextRecognizer", "charset_from_metadata"]
+__all__ = ["LATTICE_CLASSES", "CTCDecoder", "Crop", "Decoded", "TextRecognizer", "charset_from_metadata"]
 
 _MIN_CROP_WIDTH = 8
 """Crops are at least this wide after resizing: the network downsamples width by 8."""
 _WIDTH_STEP = 32
 """Crop widths are rounded up to a multiple of this (zero padding on the right)."""
+LATTICE_CLASSES = 5
+"""Classes kept per time step in a read's `ReadLattice`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,7 @@ class Decoded:
     text: str = field(repr=False)
     confidence: float
     marks: tuple[float, ...] = field(default=(), repr=False)
+    lattice: ReadLattice | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,9 @@ class CTCDecoder:
 
     def __init__(self, charset: Sequence[str]) -> None:
         self.charset = list(charset)
+        upper = [ch.upper() if len(ch.upper()) == 1 else ch for ch in self.charset]
+        upper[0] = ""  # the blank
+        self._upper = np.array([*upper, ""])  # an id past the charset reads as nothing
 
     def __repr__(self) -> str:
         return f"CTCDecoder(classes={len(self.charset)})"
@@ -80,24 +88,32 @@ class CTCDecoder:
     def __call__(self, probs: torch.Tensor) -> list[Decoded]:
         """One `Decoded` per row of a (batch, time, classes) probability tensor.
 
-        Argmax, collapse and confidence run where `probs` lies; one (batch, time + 1) float32
-        tensor comes back: the kept class per step (-1 where dropped) and the confidence.
+        Argmax, collapse, confidence and the top classes run where `probs` lies; one
+        (batch, time * (1 + 2k) + 1) float32 tensor comes back: the kept class per step (-1 where
+        dropped), the k best class ids and their probabilities per step, and the confidence.
         Class ids are below 2**24, so float32 holds them exactly.
         """
-        best_prob, best = probs.max(dim=2)
+        ranks = min(LATTICE_CLASSES, probs.shape[2])
+        top_prob, top = probs.topk(ranks, dim=2)
+        best_prob, best = top_prob[:, :, 0], top[:, :, 0]
         keep = best != 0
         keep[:, 1:] &= best[:, 1:] != best[:, :-1]
         kept = keep.sum(dim=1)
         confidence = (best_prob.float() * keep).sum(dim=1) / kept.clamp(min=1)
-        packed = torch.cat([torch.where(keep, best, -1).float(), confidence[:, None]], dim=1).cpu().numpy()
-        steps = packed.shape[1] - 1
+        steps = best.shape[1]
+        packed = torch.cat([torch.where(keep, best, -1).float(), top.flatten(1).float(),
+                            top_prob.flatten(1).float(), confidence[:, None]], dim=1).cpu().numpy()
+        ranked = steps * ranks
+        ids = np.minimum(packed[:, steps:steps + ranked].astype(np.int64), len(self._upper) - 1)
+        ranked_probs = packed[:, steps + ranked:steps + 2 * ranked]
         results = []
-        for row in packed:
-            where = np.flatnonzero(row[:-1] >= 0)
+        for row, row_ids, row_probs in zip(packed, ids, ranked_probs, strict=True):
+            where = np.flatnonzero(row[:steps] >= 0)
             chosen = row[where].astype(np.int64)
             chars = [self.charset[i] if i < len(self.charset) else "" for i in chosen]
             marks = tuple(float(step) / steps for step, ch in zip(where, chars, strict=True) if ch.isalnum())
-            results.append(Decoded("".join(chars), float(row[-1]) if chosen.size else 0.0, marks))
+            lattice = ReadLattice(self._upper[row_ids].reshape(steps, ranks), row_probs.reshape(steps, ranks).copy())
+            results.append(Decoded("".join(chars), float(row[-1]) if chosen.size else 0.0, marks, lattice))
         return results
 
 
@@ -134,8 +150,9 @@ class TextRecognizer:
 
     def recognise(self, crops: Sequence[Crop], dedup: bool = True) -> list[TextRead]:
         """One `TextRead` per crop, in order. With `dedup`, identical crops and remembered ones are not read again."""
-        return [TextRead(crop.box, d.text, d.confidence) for crop, d in zip(crops, self.decode_crops(crops, dedup),
-                                                                             strict=True)]
+        decoded = self.decode_crops(crops, dedup)
+        return [TextRead(crop.box, d.text, d.confidence, lattice=d.lattice)
+                for crop, d in zip(crops, decoded, strict=True)]
 
     def decode_crops(self, crops: Sequence[Crop], dedup: bool = True) -> list[Decoded]:
         """`recognise` with where the letters and digits lie in each crop (`Decoded.marks`)."""
@@ -216,7 +233,7 @@ class TextRecognizer:
         out = []
         for crop, d in zip(crops, decoded, strict=True):
             scale = padded / self._resized_width(crop)
-            out.append(Decoded(d.text, d.confidence, tuple(min(1.0, m * scale) for m in d.marks)))
+            out.append(Decoded(d.text, d.confidence, tuple(min(1.0, m * scale) for m in d.marks), d.lattice))
         return out
 
     def _resized_width(self, crop: np.ndarray) -> int:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
-from pixelsvc.phi import dates, labels, lexicon, names, normalise, patterns, safe_text, variants
+from pixelsvc.phi import dates, labels, lexicon, names, normalise, patterns, readings, safe_text, variants
 from pixelsvc.phi.header_index import (
     FAMILIES,
     INSTITUTIONS,
@@ -49,6 +49,7 @@ _MAX_CONTEXTS = 32
 _EMPTY = Outcome(Label.UNKNOWN, "empty")
 _NONE = Outcome(Label.UNKNOWN, "none")
 _SAFE = Outcome(Label.SAFE, "allowlist")
+_MISREAD = Outcome(Label.SAFE, "allowlist.misread")
 
 
 class _Compiled:
@@ -364,6 +365,7 @@ class PhiClassifier:
         policy = Policy(policy)
         compiled = self._compile(context if context is not None else PhiContext())
         outcomes = [compiled.outcome(read.text or "") for read in reads]
+        self._respell_misreads(reads, outcomes, compiled)
         if self.config.use_layout and len(reads) > 1:
             apply_layout(reads, outcomes, self.config)
         self._fail_closed_on_unreadable(reads, outcomes)
@@ -374,6 +376,21 @@ class PhiClassifier:
                     outcome.rule)
             for read, outcome in zip(reads, outcomes, strict=True)
         ]
+
+    def _respell_misreads(self, reads: Sequence[TextRead], outcomes: list[Outcome], compiled: _Compiled) -> None:
+        """An unknown line that the recogniser found nearly as likely to read as a clinical
+        annotation is that annotation, misread (`pixelsvc.phi.readings`). Only lines no rule took
+        for PHI, read with `safe_min_confidence`, whose whole respelled line classifies as safe."""
+        ratio = self.config.misread_likelihood
+        if ratio <= 0:
+            return
+        for i, (read, outcome) in enumerate(zip(reads, outcomes, strict=True)):
+            if (outcome is not _NONE or read.lattice is None or not read.text
+                    or read.confidence < self.config.safe_min_confidence):
+                continue
+            if readings.annotation_spelling(read.text, read.lattice, self._allow, ratio,
+                                            lambda line: compiled.outcome(line) is _SAFE):
+                outcomes[i] = _MISREAD
 
     def _fail_closed_on_unreadable(self, reads: Sequence[TextRead], outcomes: list[Outcome]) -> None:
         """A line the recogniser could not read reliably may be PHI: treat it as PHI.

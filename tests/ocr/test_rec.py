@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from pixelsvc.ocr.rec import Crop, CTCDecoder
+from pixelsvc.ocr.rec import LATTICE_CLASSES, Crop, CTCDecoder
 from pixelsvc.types import TextBox
 from tests.synth import make_frame
 
@@ -59,6 +59,41 @@ def test_ctc_collapses_repeats_and_drops_blanks():
     assert decoded.text == "AAB " and abs(decoded.confidence - 0.9) < 1e-6
     # each letter where it was first read (A at steps 0 and 3, B at 4); the space is no letter
     assert decoded.marks == (0.0, 3 / 9, 4 / 9)
+
+
+def test_ctc_keeps_the_ranked_classes_of_every_step():
+    charset = ["<blank>", "a", "B", " "]
+    probs = torch.full((1, 4, 4), 0.02)
+    for t, (best, second) in enumerate([(1, 2), (0, 1), (2, 0), (0, 3)]):  # a _ B _
+        probs[0, t, best], probs[0, t, second] = 0.8, 0.1
+    [decoded] = CTCDecoder(charset)(probs)
+    lat = decoded.lattice
+    assert decoded.text == "aB" and lat.chars.shape == lat.probs.shape == (4, min(LATTICE_CLASSES, 4))
+    # upper case, "" for the blank, best first
+    assert lat.chars[:, 0].tolist() == ["A", "", "B", ""] and lat.chars[0, 1] == "B"
+    assert np.allclose(lat.probs[:, :2], [[0.8, 0.1]] * 4)
+    assert lat.log_likelihood("AB") > lat.log_likelihood("BB") > -np.inf
+
+
+def test_the_read_is_the_likeliest_spelling_of_its_crop(engine):
+    """On real reads the lattice agrees with the best path: the text read is more likely than the
+    same text with one letter changed, and its likelihood is at least that of its best path."""
+    synth = make_frame(52, 320, 480, bits=12, sizes=(14, 20))
+    view = engine.renderer.render(synth.frame)[0]
+    crops = [Crop(TextBox(t.box[0] - 3, t.box[1] - 3, t.box[2] + 3, t.box[3] + 3), view.image) for t in synth.texts]
+    checked = 0
+    for decoded in engine.recognizer.decode_crops(crops, dedup=False):
+        letters = [i for i, ch in enumerate(decoded.text) if ch.isalpha()]
+        if not letters:
+            continue
+        i = letters[0]
+        changed = decoded.text[:i] + ("Q" if decoded.text[i].upper() != "Q" else "X") + decoded.text[i + 1:]
+        lat = decoded.lattice
+        assert lat.log_likelihood(decoded.text) > lat.log_likelihood(changed)
+        best_path = float(np.log(lat.probs[:, 0].astype(np.float64)).sum())
+        assert lat.log_likelihood(decoded.text) >= best_path - 1e-3
+        checked += 1
+    assert checked >= 3
 
 
 def test_empty_prediction_has_zero_confidence():

@@ -50,6 +50,9 @@ _CLOCK_TIME = re.compile(
 """A time of day anywhere in a line (read on the numeric view): a two-digit hour and minutes
 (`17:09`, `02;26`) or the `14h08` form. Ratios (`Zoom 1:20`, `1:100`) have a one-digit left
 side or a three-digit right side."""
+_CLOCK_SLIP = re.compile(r"(?<![\w.:;/])(?:[01]\d|2[0-3])\s?[:;]\s?[0-5]\d{2,4}(?![\d.:/])")
+"""A two-digit hour before three to five digits (`12:383`, `09:5012`): a time with a digit read
+twice or its seconds' colon lost; a ratio has a one-digit left side (`1:100`)."""
 _MERIDIEM = re.compile(r"\d\s?[AP]\.?M\b")
 """Digits before AM/PM (`9:4AM`, `934AM`: a time that lost a digit or its colon), on the line as
 read: in the numeric view `72BPM` would become `728PM`."""
@@ -272,7 +275,8 @@ def is_safe_text(text: str, allow: frozenset[str]) -> bool:
             return False
         if any(sum(ch.isdigit() for ch in m.group(0)) >= 3 for m in _DATE_WITH_SLIPS.finditer(upper)):
             return False
-        if _DAY_MONTH.search(numeric) or _CLOCK_IN_LINE.search(numeric) or _CLOCK_TIME.search(numeric):
+        if _DAY_MONTH.search(numeric) or _CLOCK_IN_LINE.search(numeric) or _CLOCK_TIME.search(numeric) \
+                or _CLOCK_SLIP.search(numeric):
             return False
         if _MERIDIEM.search(upper):
             return False

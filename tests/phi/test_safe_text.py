@@ -52,10 +52,11 @@ def test_slip_rules_do_not_make_names_safe(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["934AM", ":34AM", "9:4AM", "l57PM", "T1E: l7:09", "HR 02;26", "14h08", "S/l9/22",
-                                  "S/19/2022"])
+                                  "S/19/2022", "12:383 PW", "09:5012 mm"])
 def test_times_and_dates_misread_by_ocr_are_never_safe(text: str) -> None:
     """A time that lost a digit or its colon before AM/PM, a two-digit hour with minutes inside a
-    line, and a date whose edge digit was read as a letter may be PHI: never kept as annotation."""
+    line (also with a digit read twice or the seconds' colon lost), and a date whose edge digit was
+    read as a letter may be PHI: never kept as annotation."""
     assert not is_safe_text(text, ALLOW)
 
 

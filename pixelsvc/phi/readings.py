@@ -41,6 +41,11 @@ edits away keeps too little of what was read (`adó` of `Bed 6` is two edits fro
 _CLOCK = re.compile(r"\d\s?[:;]\s?\d")
 """Digits either side of a colon: a misread time (`12:383 PM`) is never respelled into an
 annotation (`PM` is one edit from a unit), nor is a ratio (`1:20`), which then stays masked."""
+_MIN_TOKEN = 2
+"""A lone glyph is never respelled: a letter added to it (`T` as `CT`) is no misread of a word."""
+_MAX_DIGITS = 5
+"""Lines with more digits than this are never respelled: a phone number or an id read as digit
+soup with codes in it (`T <3 7í4 t49 344r`) is judged by its digits, not by its one odd word."""
 _MIN_SPLIT = 4
 """Tokens at least this long may be two annotation words run together (`THKMM`: `THK MM`)."""
 
@@ -89,10 +94,10 @@ def annotation_spelling(text: str, lattice: ReadLattice, allow: frozenset[str], 
     likely as `text` (`ReadLattice.log_likelihood`) and `is_safe` holds for it (the classifier:
     no PHI shape, every token an annotation).
     """
-    if min_ratio <= 0 or not text or _CLOCK.search(text):
+    if min_ratio <= 0 or not text or _CLOCK.search(text) or sum(ch.isdigit() for ch in text) > _MAX_DIGITS:
         return False
     tokens = [m for m in _TOKEN.finditer(text) if not is_safe_text(m.group(0), allow)]
-    if not tokens or len(tokens) > _MAX_TOKENS:
+    if not tokens or len(tokens) > _MAX_TOKENS or any(len(m.group(0)) < _MIN_TOKEN for m in tokens):
         return False
     as_read = tuple(m.group(0) for m in tokens)
     choices = []

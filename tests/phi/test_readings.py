@@ -109,3 +109,17 @@ def test_a_misread_time_is_never_respelled():
              BLANK, {"3": 0.9}, BLANK, {" ": 0.9}, BLANK, {"P": 0.9}, BLANK, {"M": 0.5, "W": 0.45}, BLANK]
     verdict = classify("12:383 PM", lattice(*steps))
     assert verdict.mask and verdict.label is not Label.SAFE
+
+
+def test_digit_soup_and_lone_glyphs_are_never_respelled():
+    # a garbled phone number (`Tel: +38 764 149 8441` read `T <3 7í4 t49 344r`): its codes and
+    # numbers look safe one by one, and the lone `T` could become `CT`; the digits decide
+    steps = [BLANK, {"T": 0.7, "7": 0.2}, {"": 0.5, "C": 0.3, "E": 0.1}, BLANK]
+    for ch in " <3 7Í4 T49 344R":
+        steps += [{ch: 0.9, "": 0.05}, BLANK]
+    verdict = classify("T <3 7í4 t49 344r", lattice(*steps))
+    assert verdict.mask and verdict.label is not Label.SAFE
+    # a lone glyph before a short number: `T 12` could become `CT 12`, but one glyph is no misread word
+    short = [BLANK, {"T": 0.6, "": 0.3}, {"": 0.5, "C": 0.4}, BLANK, {" ": 0.9}, BLANK, {"1": 0.9}, BLANK,
+             {"2": 0.9}, BLANK]
+    assert classify("T 12", lattice(*short)).mask

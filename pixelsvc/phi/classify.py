@@ -4,8 +4,10 @@ A read is one text line; if any part of it is PHI the whole read is. The order o
 is: header values of the series (names, ids, dates, times, ages, institutions, other), then
 patterns that need no header (contact details, dates, times, ages and sex, ids), then PHI labels
 with a value (`Name: ...`), then person-name shapes, institution and location words, then the
-strict allowlist grammar of clinical annotations. What is left is unknown text, which the
-default policy masks too (fail closed): only text that is confidently a clinical annotation stays.
+strict allowlist grammar of clinical annotations. An unknown line the recogniser found nearly as
+likely to read as an annotation (`LSFT` as `LEFT`) is that annotation (`pixelsvc.phi.readings`).
+What is left is unknown text, which the default policy masks too (fail closed): only text that is
+confidently a clinical annotation stays.
 Then the reads around each one on its frame may change its verdict (`pixelsvc.phi.layout`).
 
 Header values are compiled once per `PhiContext` into lookup tables and kept in a small LRU,

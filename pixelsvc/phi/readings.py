@@ -12,6 +12,7 @@ Pure functions of strings and lattices; nothing logs or raises with the text (it
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -49,18 +50,11 @@ soup with codes in it (`T <3 7í4 t49 344r`) is judged by its digits, not by its
 _MIN_SPLIT = 4
 """Tokens at least this long may be two annotation words run together (`THKMM`: `THK MM`)."""
 
-_VOCABULARY: dict[frozenset[str], tuple[tuple[str, ...], frozenset[str]]] = {}
-
-
+@functools.lru_cache(maxsize=16)
 def _vocabulary(allow: frozenset[str]) -> tuple[tuple[str, ...], frozenset[str]]:
     """The allowlist's single words and the units, as a sorted tuple and a set, built once per allowlist."""
-    vocabulary = _VOCABULARY.get(allow)
-    if vocabulary is None:
-        if len(_VOCABULARY) > 16:
-            _VOCABULARY.clear()
-        words = frozenset(w for w in (*allow, *UNITS) if len(w) >= 2 and _WORD.fullmatch(w))
-        vocabulary = _VOCABULARY[allow] = (tuple(sorted(words)), words)
-    return vocabulary
+    words = frozenset(w for w in (*allow, *UNITS) if len(w) >= 2 and _WORD.fullmatch(w))
+    return tuple(sorted(words)), words
 
 
 def _spellings(token: str, allow: frozenset[str]) -> list[str]:

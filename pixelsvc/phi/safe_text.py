@@ -5,6 +5,7 @@ Pure functions of strings; nothing logs or raises with the text (it may be PHI).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -78,35 +79,27 @@ DIMENSION = re.compile(r"\d+(?:[X×]\d+)+")
 """A dimension such as `512x512`: no identifier."""
 
 
-_FOLDED_ALLOW: dict[frozenset[str], frozenset[str]] = {}
+_PER_ALLOWLIST = 16
+"""Allowlists whose derived tables are kept (one per classifier configuration in use)."""
 
 
+@functools.lru_cache(maxsize=_PER_ALLOWLIST)
 def _folded(allow: frozenset[str]) -> frozenset[str]:
     """The allowlist in OCR-folded spelling (`TIB` also matches `TlB`), built once per allowlist."""
-    folded = _FOLDED_ALLOW.get(allow)
-    if folded is None:
-        if len(_FOLDED_ALLOW) > 16:
-            _FOLDED_ALLOW.clear()
-        folded = _FOLDED_ALLOW[allow] = frozenset(alpha_canon(w) for w in allow if w.isalpha() and len(w) >= 2)
-    return folded
+    return frozenset(alpha_canon(w) for w in allow if w.isalpha() and len(w) >= 2)
 
 
 _MIN_DROPPED_WORD = 6
 """Allowlisted words at least this long still match with one letter dropped (`SUPINE` as `SUPIN`)."""
-_DROPPED_ALLOW: dict[frozenset[str], frozenset[str]] = {}
 
 
+@functools.lru_cache(maxsize=_PER_ALLOWLIST)
 def _dropped(allow: frozenset[str]) -> frozenset[str]:
     """Long allowlisted words with one letter dropped, in OCR-folded spelling, built once per allowlist."""
-    dropped = _DROPPED_ALLOW.get(allow)
-    if dropped is None:
-        if len(_DROPPED_ALLOW) > 16:
-            _DROPPED_ALLOW.clear()
-        dropped = _DROPPED_ALLOW[allow] = frozenset(
-            alpha_canon(w[:i] + w[i + 1:]) for w in allow if w.isalpha() and len(w) >= _MIN_DROPPED_WORD
-            for i in range(len(w))
-        )
-    return dropped
+    return frozenset(
+        alpha_canon(w[:i] + w[i + 1:]) for w in allow if w.isalpha() and len(w) >= _MIN_DROPPED_WORD
+        for i in range(len(w))
+    )
 
 
 def safe_piece(piece: str, allow: frozenset[str]) -> bool:
@@ -192,26 +185,19 @@ def _strip_accents(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
-_PHRASES: dict[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]] = {}
-
-
 def _pieces(upper: str) -> list[str]:
     return [p for p in (raw.strip(".'\"`-_") for raw in _SAFE_SPLIT.split(upper)) if any(ch.isalnum() for ch in p)]
 
 
+@functools.lru_cache(maxsize=_PER_ALLOWLIST)
 def _phrases(allow: frozenset[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
     """Allowlisted phrases (`PROTOCOL NAME`) as token tuples keyed by their first token, built once."""
-    phrases = _PHRASES.get(allow)
-    if phrases is None:
-        if len(_PHRASES) > 16:
-            _PHRASES.clear()
-        by_first: dict[str, list[tuple[str, ...]]] = {}
-        for entry in allow:
-            tokens = tuple(_pieces(entry)) if " " in entry else ()
-            if len(tokens) > 1:
-                by_first.setdefault(tokens[0], []).append(tokens)
-        phrases = _PHRASES[allow] = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
-    return phrases
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for entry in allow:
+        tokens = tuple(_pieces(entry)) if " " in entry else ()
+        if len(tokens) > 1:
+            by_first.setdefault(tokens[0], []).append(tokens)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
 
 
 def _safe_tokens(pieces: list[str], allow: frozenset[str]) -> bool:
